@@ -1,0 +1,289 @@
+"""The column declaration: one ``Col`` per column, from which everything else is derived.
+
+A table is a pydantic model whose fields are annotated ``Annotated[<python type>, Col(<sql type>, ...)]``. From
+that single declaration come: the validation limits (VARCHAR length, DECIMAL precision, INT range), the nullability
+(``None`` in the Python type), the SQLAlchemy ``Table``, the create/update shapes, the drift check's expectations
+and the generated reference docs.
+"""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
+
+import annotated_types as at
+import sqlalchemy as sa
+from pydantic import Field, GetCoreSchemaHandler
+from pydantic_core import core_schema
+from sqlalchemy.dialects import postgresql as pg
+
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+
+
+class SqlType:
+    """A PostgreSQL column type as the seed writes it.
+
+    Attributes:
+        ddl: the type as written in DDL (``VARCHAR(255)``).
+        catalog: the type as ``pg_catalog.format_type`` reports it (``character varying(255)``).
+    """
+
+    ddl: ClassVar[str] = ""
+    catalog: ClassVar[str] = ""
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        """The SQLAlchemy type used for query building."""
+        raise NotImplementedError
+
+    def constraints(self) -> tuple[Any, ...]:
+        """Validation metadata that makes pydantic refuse what the database would refuse."""
+        return ()
+
+    def describe(self) -> str:
+        """The DDL spelling, for messages and docs."""
+        return self.ddl
+
+    def catalog_name(self) -> str:
+        """The ``format_type`` spelling, for the drift check."""
+        return self.catalog
+
+
+@dataclass(frozen=True)
+class Varchar(SqlType):
+    """``VARCHAR(n)``: strings longer than ``n`` characters are refused."""
+
+    length: int
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.String(self.length)
+
+    def constraints(self) -> tuple[Any, ...]:
+        return (at.MaxLen(self.length),)
+
+    def describe(self) -> str:
+        return f"VARCHAR({self.length})"
+
+    def catalog_name(self) -> str:
+        return f"character varying({self.length})"
+
+
+@dataclass(frozen=True)
+class Numeric(SqlType):
+    """``DECIMAL(p, s)``: more than ``s`` decimals or ``p - s`` integer digits are refused, never rounded."""
+
+    precision: int
+    scale: int
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.Numeric(self.precision, self.scale, asdecimal=True)
+
+    def constraints(self) -> tuple[Any, ...]:
+        return (Field(max_digits=self.precision, decimal_places=self.scale),)
+
+    def describe(self) -> str:
+        return f"DECIMAL({self.precision}, {self.scale})"
+
+    def catalog_name(self) -> str:
+        return f"numeric({self.precision},{self.scale})"
+
+
+@dataclass(frozen=True)
+class _Simple(SqlType):
+    """A type without parameters."""
+
+
+class Uuid(_Simple):
+    """``UUID``."""
+
+    ddl = "UUID"
+    catalog = "uuid"
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.Uuid(as_uuid=True)
+
+
+class Integer(_Simple):
+    """``INT`` (32 bits): values outside its range are refused."""
+
+    ddl = "INT"
+    catalog = "integer"
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.Integer()
+
+    def constraints(self) -> tuple[Any, ...]:
+        return (at.Ge(INT32_MIN), at.Le(INT32_MAX))
+
+
+class Boolean(_Simple):
+    """``BOOLEAN``."""
+
+    ddl = "BOOLEAN"
+    catalog = "boolean"
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.Boolean()
+
+
+class Text(_Simple):
+    """``TEXT``."""
+
+    ddl = "TEXT"
+    catalog = "text"
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.Text()
+
+
+class Jsonb(_Simple):
+    """``JSONB``: the Python type says the document's shape."""
+
+    ddl = "JSONB"
+    catalog = "jsonb"
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return pg.JSONB()
+
+
+class Timestamp(_Simple):
+    """``TIMESTAMP`` (without time zone): holds UTC, see ``warp_models._time``."""
+
+    ddl = "TIMESTAMP"
+    catalog = "timestamp without time zone"
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.DateTime(timezone=False)
+
+
+class Date(_Simple):
+    """``DATE``."""
+
+    ddl = "DATE"
+    catalog = "date"
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.Date()
+
+
+class Inet(_Simple):
+    """``INET``: an IPv4 or IPv6 address."""
+
+    ddl = "INET"
+    catalog = "inet"
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return pg.INET()
+
+
+UUID_ = Uuid()
+INT = Integer()
+BOOLEAN = Boolean()
+TEXT = Text()
+JSONB = Jsonb()
+TIMESTAMP = Timestamp()
+DATE = Date()
+INET = Inet()
+
+GEN_UUID = "gen_random_uuid()"
+NOW = "NOW()"
+
+
+@dataclass(frozen=True)
+class Col:
+    """The declaration of one column.
+
+    Args:
+        type: the SQL type.
+        default: the server ``DEFAULT`` expression as SQL text (``"'active'"``, ``"NOW()"``), or ``None``.
+        primary_key: part of the table's primary key.
+        unique: a single-column ``UNIQUE`` constraint.
+        references: ``"table.column"`` of a foreign key.
+        doc: one line for the generated reference.
+        secret: never shown in ``repr``, logs, audit rows or docs examples.
+    """
+
+    type: SqlType
+    default: str | None = None
+    primary_key: bool = False
+    unique: bool = False
+    references: str | None = None
+    doc: str = ""
+    secret: bool = False
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        """Apply the SQL type's limits to the Python type, keeping ``None`` when the type allows it."""
+        inner, nullable = split_optional(source)
+        constraints = self.type.constraints()
+        schema = handler.generate_schema(Annotated[inner, *constraints] if constraints else inner)
+        return core_schema.nullable_schema(schema) if nullable else schema
+
+
+def split_optional(tp: Any) -> tuple[Any, bool]:
+    """Split ``X | None`` into ``(X, True)``; any other type into ``(type, False)``."""
+    if get_origin(tp) in (Union, types.UnionType):
+        args = get_args(tp)
+        if type(None) in args:
+            rest = tuple(a for a in args if a is not type(None))
+            return (rest[0] if len(rest) == 1 else Union[rest]), True  # noqa: UP007
+    return tp, False
+
+
+@dataclass(frozen=True)
+class Index:
+    """A named index; a column may carry ``DESC`` (``"start_time DESC"``)."""
+
+    name: str
+    columns: tuple[str, ...]
+
+    def __init__(self, name: str, *columns: str) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "columns", columns)
+
+
+@dataclass(frozen=True)
+class OrgScoped:
+    """The table holds tenant data in its own ``org_id`` column."""
+
+    column: str = "org_id"
+
+
+@dataclass(frozen=True)
+class ParentScoped:
+    """The table holds tenant data through a parent row: ``column`` references ``parent``'s ``id``."""
+
+    column: str
+    parent: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Table-level facts that no single column carries.
+
+    Args:
+        name: the table name.
+        primary_key: the declared primary key columns (normally carried by ``Col(primary_key=True)``).
+        unique: multi-column ``UNIQUE`` constraints.
+        indexes: named indexes.
+        partition_by: the ``RANGE`` partition column of a partitioned table. PostgreSQL requires every unique
+            constraint of such a table (the primary key included) to contain it, so the derived constraints
+            append it; the model still declares the seed's intent.
+        tenant: how rows belong to an organization (``None`` for shared or platform data).
+        doc: what the table is for.
+    """
+
+    name: str
+    unique: tuple[tuple[str, ...], ...] = ()
+    indexes: tuple[Index, ...] = ()
+    partition_by: str | None = None
+    tenant: OrgScoped | ParentScoped | None = None
+    doc: str = ""
+    primary_key: tuple[str, ...] = field(default=())
+
+
+def widen_for_partition(columns: tuple[str, ...], partition_by: str | None) -> tuple[str, ...]:
+    """Add the partition column to a unique key, as PostgreSQL requires on a partitioned table."""
+    if partition_by is None or partition_by in columns:
+        return columns
+    return (*columns, partition_by)

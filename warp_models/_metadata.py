@@ -1,0 +1,55 @@
+"""SQLAlchemy Core metadata derived from the row declarations, for query building (no ORM)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.schema import SchemaItem
+
+from warp_models._base import TABLES, Row
+
+metadata = sa.MetaData()
+"""One ``Table`` per declared table, built from the declarations."""
+
+
+def _build(row: type[Row]) -> sa.Table:
+    spec = row.__table_spec__
+    primary_key = row.primary_key()
+    columns: list[SchemaItem] = []
+    for column in row.__columns__:
+        args: list[SchemaItem] = []
+        if column.col.references:
+            args.append(sa.ForeignKey(column.col.references))
+        columns.append(
+            sa.Column(
+                column.name,
+                column.sql_type.sa_type(),
+                *args,
+                nullable=column.nullable and column.name not in primary_key,
+                server_default=sa.text(column.col.default) if column.col.default is not None else None,
+                comment=column.col.doc or None,
+            )
+        )
+    columns.append(sa.PrimaryKeyConstraint(*primary_key, name=f"{spec.name}_pkey"))
+    for key in row.unique_keys():
+        columns.append(sa.UniqueConstraint(*key, name=f"{spec.name}_{'_'.join(key)}_key"))
+    table = sa.Table(spec.name, metadata, *columns, comment=spec.doc or None)
+    for index in spec.indexes:
+        expressions = [
+            sa.desc(sa.column(c.split()[0])) if c.upper().endswith(" DESC") else table.c[c] for c in index.columns
+        ]
+        sa.Index(index.name, *expressions, _table=table)
+    return table
+
+
+def table_of(row: type[Row]) -> sa.Table:
+    """The SQLAlchemy ``Table`` of a row model."""
+    return metadata.tables[row.__table_spec__.name]
+
+
+def _build_all() -> None:
+    for row in TABLES.values():
+        if row.__table_spec__.name not in metadata.tables:
+            _build(row)
+
+
+_build_all()

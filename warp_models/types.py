@@ -1,0 +1,125 @@
+"""Value types shared by the tables: phone numbers, places, network addresses, codecs, JSON documents.
+
+Each type validates what the telecom domain means, on top of the column limits that ``Col`` derives.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+from typing import Annotated, Literal, TypeAlias
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, JsonValue, StringConstraints
+
+E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{1,14}$")]
+"""A phone number in E.164 form: ``+`` then up to 15 digits, no leading zero (``+14155550123``)."""
+
+PhoneAddress = Annotated[str, StringConstraints(pattern=r"^(\+[1-9][0-9]{1,14}|[0-9]{3,8})$")]
+"""A call or message party: an E.164 number, or a short code of 3 to 8 digits (SMS short codes, 911)."""
+
+CallingCode = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,2}$")]
+"""An ITU country calling code without the ``+`` (``1``, ``44``, ``353``)."""
+
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+"""An ISO 3166-1 alpha-2 country code (``US``)."""
+
+UsState = Literal[
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA",
+    "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK",
+    "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+    "DC", "AS", "GU", "MP", "PR", "VI",
+]  # fmt: skip
+"""A USPS two-letter state, district or territory code."""
+
+Lata = Annotated[str, StringConstraints(pattern=r"^[0-9]{3,5}$")]
+"""A Local Access and Transport Area code (``132``)."""
+
+ZipCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
+"""A five-digit US ZIP code."""
+
+PlusFour = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+"""The four-digit ZIP+4 extension."""
+
+Email = EmailStr
+"""An e-mail address (syntax checked, domain normalized)."""
+
+IpAddress: TypeAlias = IPv4Address | IPv6Address
+"""An IPv4 or IPv6 address (``INET`` columns)."""
+
+IpNetwork: TypeAlias = IPv4Network | IPv6Network
+"""An IPv4 or IPv6 network in CIDR form; a bare address is a /32 or /128."""
+
+SipUsername = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._~+-]+$")]
+"""A SIP digest user name (unreserved characters only)."""
+
+FccFilerId = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+"""An FCC Form 499 filer id: six digits."""
+
+Codec = Literal[
+    "PCMU", "PCMA", "G722", "G729", "G726", "G723", "GSM", "iLBC", "OPUS", "SPEEX", "AMR", "AMR-WB", "EVS",
+    "T38", "telephone-event",
+]  # fmt: skip
+"""An RTP payload format a trunk may offer (the seed's default is ``PCMU, PCMA, G722``)."""
+
+Permission = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z][a-z_]*:(read|write|admin|\*))$")]
+"""An API permission: ``resource:action`` (``trunks:read``, ``numbers:*``) or ``*`` for everything."""
+
+Metadata: TypeAlias = dict[str, JsonValue]
+"""A free-form JSON object: the seed leaves ``metadata`` open."""
+
+
+class JsonDocument(BaseModel):
+    """Base of typed JSONB documents: unknown keys are refused, so typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OrgFeatures(JsonDocument):
+    """``organization_settings.features``: the feature switches of an organization (all off unless set)."""
+
+    sms: bool = False
+    mms: bool = False
+    fax: bool = False
+    e911: bool = False
+    cnam: bool = False
+    call_recording: bool = False
+    lcr: bool = False
+    stir_shaken: bool = False
+    number_porting: bool = False
+
+
+class RateLimits(JsonDocument):
+    """``organization_settings.rate_limits``: per-organization ceilings; absent means the platform default."""
+
+    api_requests_per_minute: Annotated[int, Field(gt=0)] | None = None
+    calls_per_second: Annotated[int, Field(gt=0)] | None = None
+    messages_per_second: Annotated[int, Field(gt=0)] | None = None
+    concurrent_calls: Annotated[int, Field(gt=0)] | None = None
+
+
+NonNegativeInt = Annotated[int, Field(ge=0)]
+"""A count or a duration in seconds."""
+
+PositiveInt = Annotated[int, Field(ge=1)]
+"""A count that is at least one (SMS segments)."""
+
+SipResponseCode = Annotated[int, Field(ge=100, le=699)]
+"""A SIP final or provisional response code (RFC 3261: 100-699)."""
+
+MosScore = Annotated[Decimal, Field(ge=1, le=5)]
+"""A mean opinion score, 1.00 (bad) to 5.00 (excellent)."""
+
+Percent = Annotated[Decimal, Field(ge=0, le=100)]
+"""A percentage, 0 to 100."""
+
+Money = Annotated[Decimal, Field(allow_inf_nan=False)]
+"""A currency amount; the column's DECIMAL scale is its precision."""
+
+NonNegativeMoney = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+"""A price or rate that cannot be negative."""
+
+DialPrefix = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
+"""A dialed-number prefix in E.164 digits without ``+`` (``1415``)."""
+
+Url = Annotated[str, StringConstraints(pattern=r"^(https?|s3|gs)://[^\s]+$")]
+"""A URL of a stored object or media file (``https://``, ``s3://`` or ``gs://``)."""
