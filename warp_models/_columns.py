@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import types
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Optional, Union, get_args, get_origin
 
 import annotated_types as at
 import sqlalchemy as sa
@@ -214,10 +214,13 @@ class Col:
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         """Apply the SQL type's limits to the Python type, keeping ``None`` when the type allows it."""
-        inner, nullable = split_optional(source)
         constraints = self.type.constraints()
-        schema = handler.generate_schema(Annotated[inner, *constraints] if constraints else inner)
-        return core_schema.nullable_schema(schema) if nullable else schema
+        if not constraints:
+            return handler(source)
+        inner, nullable = split_optional(source)
+        limited: Any = Annotated[inner, *constraints]
+        # Through ``handler``, so that annotations written before this one (a pattern, a bound) still apply.
+        return handler(Optional[limited] if nullable else limited)  # noqa: UP045
 
 
 def split_optional(tp: Any) -> tuple[Any, bool]:

@@ -1,0 +1,66 @@
+"""The smallest valid create payload of every table: only the columns that have neither NULL nor a default."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+ORG = UUID("00000000-0000-4000-8000-000000000001")
+OTHER = UUID("00000000-0000-4000-8000-000000000002")
+WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+REQUIRED: dict[str, dict[str, Any]] = {
+    "organizations": {"name": "Acme Telecom"},
+    "organization_settings": {"org_id": ORG},
+    "users": {"org_id": ORG, "email": "ops@example.com", "username": "ops", "password_hash": "$argon2id$x"},
+    "api_keys": {"org_id": ORG, "key_hash": "ab" * 32, "name": "billing sync"},
+    "audit_logs": {"action": "login"},
+    "sip_trunks": {"org_id": ORG, "name": "primary", "username": "acme-primary"},
+    "trunk_registrations": {"trunk_id": OTHER},
+    "trunk_acl": {"trunk_id": OTHER, "ip_address": "203.0.113.10"},
+    "phone_numbers": {"number": "+14155550123", "country_code": "1"},
+    "e911_addresses": {
+        "customer_name": "Acme",
+        "street_number": "100",
+        "street_name": "Main",
+        "city": "Springfield",
+        "state": "IL",
+        "zip": "62701",
+    },
+    "routing_rules": {"org_id": ORG, "name": "us", "match_pattern": "1", "action": "lcr"},
+    "lcr_rates": {"prefix": "1415", "rate": Decimal("0.0042"), "effective_date": date(2026, 1, 1)},
+    "cdrs": {"call_id": "a84b4c76e66710@pc33.example.com", "org_id": ORG, "start_time": WHEN},
+    "billing_accounts": {"org_id": ORG},
+    "usage_records": {
+        "org_id": ORG,
+        "usage_type": "voice_outbound",
+        "quantity": Decimal("12.5"),
+        "unit": "minute",
+        "period_start": WHEN,
+        "period_end": WHEN,
+    },
+    "invoices": {
+        "org_id": ORG,
+        "invoice_number": "INV-0001",
+        "period_start": date(2026, 2, 1),
+        "period_end": date(2026, 2, 28),
+        "subtotal": Decimal("10.00"),
+        "total": Decimal("10.00"),
+    },
+    "messages": {
+        "message_id": "SM0001",
+        "org_id": ORG,
+        "from_number": "+14155550123",
+        "to_number": "+14155550124",
+        "direction": "outbound",
+    },
+    "messaging_campaigns": {
+        "org_id": ORG,
+        "name": "spring",
+        "from_number": "+14155550123",
+        "recipient_list": ["+14155550124"],
+        "message_template": "Hello",
+    },
+}

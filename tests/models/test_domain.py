@@ -1,0 +1,250 @@
+"""Domain rules on top of the column limits: phone numbers, addresses, networks, time, money, secrets."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from ipaddress import IPv4Address, IPv6Address, IPv6Network
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from warp_models import (
+    BillingAccountCreate,
+    CdrCreate,
+    E911AddressCreate,
+    Invoice,
+    InvoiceCreate,
+    LcrRateCreate,
+    LineItem,
+    MessagingCampaignCreate,
+    OrganizationCreate,
+    OrganizationSettingsCreate,
+    PhoneNumberCreate,
+    RoutingRuleCreate,
+    SipTrunkCreate,
+    TimeCondition,
+    TrunkAclCreate,
+    TrunkAclUpdate,
+    User,
+    UserCreate,
+)
+
+from .examples import REQUIRED, WHEN
+
+
+@pytest.mark.parametrize("number", ["+14155550123", "+442071838750", "+861012345678", "+12"])
+def test_e164_numbers_are_accepted(number: str) -> None:
+    assert PhoneNumberCreate(number=number, country_code="1").number == number
+
+
+@pytest.mark.parametrize("number", ["14155550123", "+04155550123", "+1415555012345678", "+1 415 555 0123", "+1-415"])
+def test_non_e164_numbers_are_refused(number: str) -> None:
+    with pytest.raises(ValidationError, match="number"):
+        PhoneNumberCreate(number=number, country_code="1")
+
+
+def test_campaign_recipients_must_be_e164() -> None:
+    with pytest.raises(ValidationError, match=r"recipient_list\.1"):
+        MessagingCampaignCreate(**{**REQUIRED["messaging_campaigns"], "recipient_list": ["+14155550124", "555-0199"]})
+
+
+@pytest.mark.parametrize("party", ["+14155550123", "911", "12345678"])
+def test_cdr_parties_may_be_short_codes(party: str) -> None:
+    assert CdrCreate(**REQUIRED["cdrs"], to_number=party).to_number == party
+
+
+def test_states_are_two_letter_codes() -> None:
+    assert E911AddressCreate(**REQUIRED["e911_addresses"]).state == "IL"
+    for bad in ("Il", "ZZ", "ILL"):
+        with pytest.raises(ValidationError, match="state"):
+            E911AddressCreate(**{**REQUIRED["e911_addresses"], "state": bad})
+
+
+def test_zip_codes() -> None:
+    with pytest.raises(ValidationError, match="zip"):
+        E911AddressCreate(**{**REQUIRED["e911_addresses"], "zip": "6270"})
+    with pytest.raises(ValidationError, match="plus_four"):
+        E911AddressCreate(**REQUIRED["e911_addresses"], plus_four="12a4")
+
+
+def test_emails_are_emails() -> None:
+    assert UserCreate(**REQUIRED["users"]).email == "ops@example.com"
+    with pytest.raises(ValidationError, match="email"):
+        UserCreate(**{**REQUIRED["users"], "email": "not-an-address"})
+    with pytest.raises(ValidationError, match="billing_email"):
+        BillingAccountCreate(org_id=uuid4(), billing_email="a@")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("203.0.113.7", IPv4Address("203.0.113.7")), ("2001:db8::1", IPv6Address("2001:db8::1"))],
+)
+def test_inet_columns_hold_ip_addresses(given: str, expected: object) -> None:
+    assert CdrCreate.model_validate({**REQUIRED["cdrs"], "source_ip": given}).source_ip == expected
+
+
+@pytest.mark.parametrize("bad", ["203.0.113.300", "example.com", "2001:db8::g", "10.0.0.0/8"])
+def test_inet_columns_refuse_what_is_not_an_address(bad: str) -> None:
+    with pytest.raises(ValidationError, match="source_ip"):
+        CdrCreate.model_validate({**REQUIRED["cdrs"], "source_ip": bad})
+
+
+def test_acl_prefix_length_fits_the_address_family() -> None:
+    assert TrunkAclCreate(**REQUIRED["trunk_acl"], subnet_mask=0).subnet_mask == 0
+    assert TrunkAclCreate(trunk_id=uuid4(), ip_address=IPv6Address("2001:db8::"), subnet_mask=64).subnet_mask == 64
+    with pytest.raises(ValidationError, match="between 0 and 32"):
+        TrunkAclCreate(**REQUIRED["trunk_acl"], subnet_mask=33)
+    with pytest.raises(ValidationError, match="between 0 and 128"):
+        TrunkAclCreate(trunk_id=uuid4(), ip_address=IPv6Address("2001:db8::"), subnet_mask=129)
+    with pytest.raises(ValidationError, match="between 0 and 128"):
+        TrunkAclUpdate(subnet_mask=-1)
+
+
+def test_trunk_networks_and_codecs_are_typed() -> None:
+    trunk = SipTrunkCreate.model_validate(
+        {**REQUIRED["sip_trunks"], "allowed_ips": ["10.0.0.0/8", "2001:db8::/32"], "codecs": ["OPUS"]}
+    )
+    assert trunk.allowed_ips is not None and trunk.allowed_ips[1] == IPv6Network("2001:db8::/32")
+    assert trunk.to_db()["allowed_ips"].obj == ["10.0.0.0/8", "2001:db8::/32"]
+    with pytest.raises(ValidationError, match="allowed_ips"):
+        SipTrunkCreate.model_validate({**REQUIRED["sip_trunks"], "allowed_ips": ["10.0.0.1/8"]})
+    with pytest.raises(ValidationError, match="codecs"):
+        SipTrunkCreate.model_validate({**REQUIRED["sip_trunks"], "codecs": ["MP3"]})
+
+
+def test_settings_documents_refuse_unknown_keys() -> None:
+    settings = OrganizationSettingsCreate.model_validate(
+        {"org_id": uuid4(), "features": {"sms": True}, "allowed_regions": ["US", "CA"]}
+    )
+    assert settings.features is not None and settings.features.sms and not settings.features.fax
+    with pytest.raises(ValidationError, match="smss"):
+        OrganizationSettingsCreate.model_validate({"org_id": uuid4(), "features": {"smss": True}})
+    with pytest.raises(ValidationError, match="allowed_regions"):
+        OrganizationSettingsCreate(org_id=uuid4(), allowed_regions=["usa"])
+
+
+# --- time -------------------------------------------------------------------------------------------------
+
+
+def test_aware_datetimes_are_stored_as_utc() -> None:
+    eastern = timezone(timedelta(hours=-5))
+    cdr = CdrCreate(**{**REQUIRED["cdrs"], "start_time": datetime(2026, 3, 1, 7, 0, tzinfo=eastern)})
+    assert cdr.start_time == datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    assert cdr.start_time.tzinfo is UTC
+    stored = cdr.to_db()["start_time"]
+    assert stored == datetime(2026, 3, 1, 12, 0) and stored.tzinfo is None
+
+
+def test_naive_datetimes_from_callers_are_refused() -> None:
+    with pytest.raises(ValidationError, match="naive datetime"):
+        CdrCreate(**{**REQUIRED["cdrs"], "start_time": datetime(2026, 3, 1, 12, 0)})
+    with pytest.raises(ValidationError, match="naive datetime"):
+        CdrCreate(**{**REQUIRED["cdrs"], "start_time": "2026-03-01T12:00:00"})
+
+
+def test_naive_datetimes_read_from_the_database_are_utc() -> None:
+    values: dict[str, Any] = {c.name: None for c in User.__columns__}
+    values.update(REQUIRED["users"], id=uuid4(), last_login=datetime(2026, 3, 1, 12, 0))
+    user = User.from_db(values)
+    assert user.last_login == datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    with pytest.raises(ValidationError, match="naive datetime"):
+        User.model_validate(values)
+
+
+def test_cdr_times_are_ordered() -> None:
+    with pytest.raises(ValidationError, match="end_time .* is before start_time"):
+        CdrCreate(**REQUIRED["cdrs"], end_time=WHEN - timedelta(seconds=1))
+    with pytest.raises(ValidationError, match="end_time .* is before answer_time"):
+        CdrCreate(**REQUIRED["cdrs"], answer_time=WHEN + timedelta(seconds=10), end_time=WHEN + timedelta(seconds=5))
+
+
+# --- routing ----------------------------------------------------------------------------------------------
+
+
+def test_time_condition_shape() -> None:
+    window = {"days": ["mon", "fri"], "start": "08:00", "end": "18:00", "timezone": "America/New_York"}
+    rule = RoutingRuleCreate.model_validate({**REQUIRED["routing_rules"], "time_condition": window})
+    assert rule.time_condition == TimeCondition(
+        days=["mon", "fri"], start=time(8), end=time(18), timezone="America/New_York"
+    )
+    with pytest.raises(ValidationError, match="unknown IANA time zone"):
+        TimeCondition(timezone="Mars/Olympus")
+    with pytest.raises(ValidationError, match="days"):
+        TimeCondition.model_validate({"days": ["funday"]})
+
+
+def test_routing_patterns() -> None:
+    assert RoutingRuleCreate(**{**REQUIRED["routing_rules"], "match_type": "pattern", "match_pattern": r"^1\d{10}$"})
+    with pytest.raises(ValidationError, match="not a valid regular expression"):
+        RoutingRuleCreate(**{**REQUIRED["routing_rules"], "match_type": "pattern", "match_pattern": "(["})
+    with pytest.raises(ValidationError, match="holds digits"):
+        RoutingRuleCreate(**{**REQUIRED["routing_rules"], "match_pattern": "abc"})
+
+
+def test_rates() -> None:
+    assert LcrRateCreate(**REQUIRED["lcr_rates"]).rate == Decimal("0.0042")
+    with pytest.raises(ValidationError, match="decimal places"):
+        LcrRateCreate(**{**REQUIRED["lcr_rates"], "rate": Decimal("0.0000001")})
+    with pytest.raises(ValidationError, match="greater than or equal"):
+        LcrRateCreate(**{**REQUIRED["lcr_rates"], "rate": Decimal("-0.01")})
+    with pytest.raises(ValidationError, match="expiry_date .* must be after"):
+        LcrRateCreate(**REQUIRED["lcr_rates"], expiry_date=date(2025, 12, 31))
+    with pytest.raises(ValidationError, match="prefix"):
+        LcrRateCreate(**{**REQUIRED["lcr_rates"], "prefix": "+1415"})
+
+
+# --- billing ----------------------------------------------------------------------------------------------
+
+
+def test_invoice_totals_must_agree() -> None:
+    item = LineItem(
+        description="Outbound minutes", quantity=Decimal(1000), unit_price=Decimal("0.0095"), amount=Decimal("9.50")
+    )
+    fee = LineItem(description="DID rental", quantity=Decimal(1), unit_price=Decimal("0.50"), amount=Decimal("0.50"))
+    invoice = InvoiceCreate(
+        **{
+            **REQUIRED["invoices"],
+            "subtotal": Decimal("10.00"),
+            "tax_amount": Decimal("0.80"),
+            "total": Decimal("10.80"),
+        },
+        line_items=[item, fee],
+    )
+    assert invoice.line_items == [item, fee]
+    with pytest.raises(ValidationError, match="total 10.00 should be subtotal"):
+        InvoiceCreate(**REQUIRED["invoices"], tax_amount=Decimal("0.80"))
+    with pytest.raises(ValidationError, match="line_items add up to 9.50"):
+        InvoiceCreate(**REQUIRED["invoices"], line_items=[item])
+    with pytest.raises(ValidationError, match="amount 9.49 should be"):
+        LineItem(description="x", quantity=Decimal(1000), unit_price=Decimal("0.0095"), amount=Decimal("9.49"))
+    assert Invoice.check({"subtotal": Decimal(1)}) is None
+
+
+def test_money_has_the_column_scale() -> None:
+    with pytest.raises(ValidationError, match="decimal places"):
+        BillingAccountCreate(org_id=uuid4(), credit_limit=Decimal("100.001"))
+    with pytest.raises(ValidationError, match="digits"):
+        BillingAccountCreate(org_id=uuid4(), current_balance=Decimal("123456789.00"))
+
+
+# --- secrets ----------------------------------------------------------------------------------------------
+
+
+def test_secrets_never_show() -> None:
+    user = UserCreate(**REQUIRED["users"], mfa_secret=SecretStr("JBSWY3DPEHPK3PXP"))
+    for text in (repr(user), str(user), user.model_dump_json(), f"{user}"):
+        assert "$argon2id$x" not in text and "JBSWY3DPEHPK3PXP" not in text
+    assert user.to_db()["password_hash"] == "$argon2id$x"
+    assert user.to_db()["mfa_secret"] == "JBSWY3DPEHPK3PXP"
+
+
+def test_enum_defaults_and_limits() -> None:
+    org = OrganizationCreate(name="x" * 255, status="suspended", fcc_filer_id="831234")
+    assert org.status == "suspended"
+    with pytest.raises(ValidationError, match="name"):
+        OrganizationCreate(name="x" * 256)
+    with pytest.raises(ValidationError, match="status"):
+        OrganizationCreate(name="Acme", status="deleted")  # type: ignore[arg-type]
