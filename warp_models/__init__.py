@@ -4,6 +4,7 @@ Each table is declared once, column by column; the SQLAlchemy metadata, the shap
 reference docs derive from those declarations.
 """
 
+from warp_models import _domains  # noqa: F401  (registers the tables in foreign-key order)
 from warp_models._base import TABLES, Column, Create, Row, Update
 from warp_models._metadata import metadata, table_of
 from warp_models.billing import (

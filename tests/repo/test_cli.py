@@ -1,0 +1,106 @@
+"""``warp-db`` against real PostgreSQL: migrate, check, status, dry run and demo, as an operator runs them."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from warp_repo.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().out
+
+
+@pytest.fixture
+def migrated(empty_database_url: str, capsys: pytest.CaptureFixture[str]) -> str:
+    code, out = run(capsys, "--database-url", empty_database_url, "migrate")
+    assert code == 0, out
+    return empty_database_url
+
+
+def test_migrate_creates_all_tables_and_a_second_run_applies_nothing(
+    migrated: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with psycopg.connect(migrated) as conn:
+        tables = conn.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+            "AND c.relname <> 'schema_migrations'"
+        ).fetchone()
+    assert tables == (18,)
+    code, out = run(capsys, "migrate", "--database-url", migrated)
+    assert code == 0
+    assert "nothing to apply" in out
+    code, out = run(capsys, "--database-url", migrated, "check")
+    assert code == 0, out
+    assert "schema matches the models" in out
+
+
+def test_check_names_a_narrowed_column(migrated: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with psycopg.connect(migrated, autocommit=True) as conn:
+        conn.execute("ALTER TABLE sip_trunks ALTER COLUMN name TYPE varchar(100)")
+    code, out = run(capsys, "--database-url", migrated, "check")
+    assert code == 1
+    assert "sip_trunks" in out
+    assert "name: type: expected character varying(255), found character varying(100)" in out
+
+
+def test_check_names_a_dropped_index(migrated: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with psycopg.connect(migrated, autocommit=True) as conn:
+        conn.execute("DROP INDEX idx_trunks_org_status")
+        conn.execute("ALTER TABLE users ALTER COLUMN role DROP DEFAULT")
+        conn.execute("ALTER TABLE invoices ALTER COLUMN due_date SET NOT NULL")
+    code, out = run(capsys, "--database-url", migrated, "check")
+    assert code == 1
+    assert "missing index: expected idx_trunks_org_status (org_id, status)" in out
+    assert "role: default: expected 'user'" in out
+    assert "due_date: nullability: expected NULL, found NOT NULL" in out
+
+
+def test_check_reports_missing_and_extra_tables(migrated: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with psycopg.connect(migrated, autocommit=True) as conn:
+        conn.execute("DROP TABLE trunk_acl")
+        conn.execute("CREATE TABLE stray (id int)")
+    code, out = run(capsys, "--database-url", migrated, "check")
+    assert code == 1
+    assert "trunk_acl" in out
+    assert "missing table" in out
+    assert "stray" in out
+    assert "extra table" in out
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(
+    empty_database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(capsys, "--database-url", empty_database_url, "migrate", "--dry-run", "--target", "20261122_002")
+    assert code == 0
+    assert "20261122_001" in out
+    assert "CREATE TABLE sip_trunks" in out
+    assert "20261122_003" not in out
+    with psycopg.connect(empty_database_url) as conn:
+        found = conn.execute("SELECT to_regclass('organizations'), to_regclass('sip_trunks')").fetchone()
+    assert found == (None, None)
+
+
+def test_status_lists_every_bundled_migration(migrated: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "--database-url", migrated, "status")
+    assert code == 0
+    assert out.count("applied") >= 7
+
+
+def test_demo_migrates_checks_and_describes(empty_database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "--database-url", empty_database_url, "demo")
+    assert code == 0, out
+    assert "schema matches the models" in out
+    assert "18 tables; drift check passed" in out
+    assert "cdrs" in out
+    assert "+ default" in out
+
+
+def test_a_bad_url_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "--database-url", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1", "migrate")
+    assert code == 2
+    assert "error: cannot reach the database" in out
+    assert "WARP_DATABASE_URL" in out

@@ -1,0 +1,7 @@
+"""The domain modules in foreign-key order: importing this registers the tables in that order."""
+
+# ruff: noqa: I001
+from warp_models import organizations, trunks, numbers, routing, cdrs, billing, messaging
+
+DOMAINS = (organizations, trunks, numbers, routing, cdrs, billing, messaging)
+"""Each domain module, parents before children."""

@@ -1,0 +1,494 @@
+"""Migration files: naming, header, sections, checksums. Reads files; never touches a database.
+
+A migration file is named ``YYYYMMDD_NNN_snake_case_name.sql`` (usually under a ``YYYY/`` folder) and laid out
+like this::
+
+    -- Migration: 20261122_001_create_things
+    -- Author: someone
+    -- Date: 2026-11-22
+    -- Description: What the change does and why
+    -- warp:no-transaction            (optional directive)
+
+    -- ============================================
+    -- UP MIGRATION
+    -- ============================================
+
+    BEGIN;
+    CREATE TABLE things (...);
+    COMMIT;
+
+    -- ============================================
+    -- DOWN MIGRATION (Rollback)
+    -- ============================================
+
+    BEGIN;
+    DROP TABLE things;
+    COMMIT;
+
+The engine owns the transaction, so top-level ``BEGIN;`` / ``COMMIT;`` statements are dropped from both sections
+(they stay in the file so that it also runs under psql). A DOWN section that is absent, or whose statements are
+all commented out, means the migration cannot be rolled back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from warp_models.errors import ConfigurationError, MigrationError, MigrationFileError
+from warp_models.migrations._sqltext import Statement, split_statements
+
+__all__ = [
+    "VERSION_RE",
+    "Migration",
+    "bundled_migrations_dir",
+    "checksum",
+    "load_migrations",
+    "normalize_sql",
+    "parse_migration",
+    "require_version",
+    "scan_migrations",
+]
+
+VERSION_RE = re.compile(r"^(?P<date>\d{8})_(?P<seq>\d{3})$")
+"""A version: ``YYYYMMDD_NNN``."""
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+"""The descriptive part of a file name: lower-case snake_case."""
+
+_FILE_NAME_RE = re.compile(r"^(?P<version>\d{8}_\d{3})_(?P<name>.+)\.sql$")
+_HEADER_FIELD_RE = re.compile(r"^--\s*(?P<key>Migration|Author|Date|Description)\s*:\s*(?P<value>.*)$", re.I)
+_BANNER_RE = re.compile(r"^--\s*={3,}\s*$")
+_UP_MARKER_RE = re.compile(r"^--\s*UP\s+MIGRATION\s*$", re.I)
+_DOWN_MARKER_RE = re.compile(r"^--\s*DOWN\s+MIGRATION(?:\s*\(\s*rollback\s*\))?\s*$", re.I)
+_DIRECTIVE_RE = re.compile(r"^--\s*warp:(?P<directive>\S*)\s*$")
+_KNOWN_DIRECTIVES = frozenset({"no-transaction"})
+_REQUIRED_FIELDS = ("Migration", "Author", "Date", "Description")
+
+# Statements the engine replaces by its own transaction handling.
+_TX_START = {("BEGIN",), ("START", "TRANSACTION"), ("COMMIT",), ("END",)}
+_TX_REFUSED = {"ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"}
+
+
+def normalize_sql(text: str) -> str:
+    """Normalise SQL text for checksums: no BOM, LF line ends, no trailing spaces, no outer blank lines.
+
+    Args:
+        text: the text of a section as read from the file.
+
+    Returns:
+        The normalised text; converting a file's line endings or re-saving it with a BOM does not change it.
+    """
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line.rstrip() for line in text.split("\n")]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+def checksum(text: str) -> str:
+    """Return the sha256 hex digest of ``text`` after :func:`normalize_sql`.
+
+    Args:
+        text: SQL text.
+
+    Returns:
+        64 lower-case hex characters.
+    """
+    return hashlib.sha256(normalize_sql(text).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One migration file, parsed.
+
+    Attributes:
+        version: ``YYYYMMDD_NNN``, the order in which migrations run.
+        name: the snake_case part of the file name.
+        path: the file.
+        description: the header's ``Description``.
+        author: the header's ``Author``.
+        date: the header's ``Date``.
+        up_sql: the UP section, normalised, without the top-level ``BEGIN;``/``COMMIT;``.
+        down_sql: the DOWN section likewise, or None when it is absent or entirely commented out.
+        no_transaction: the file carries the ``-- warp:no-transaction`` directive: its statements run one by one
+            outside a transaction (needed for ``CREATE INDEX CONCURRENTLY``).
+        checksum_up: sha256 of the normalised UP section as written.
+        checksum_down: sha256 of the normalised DOWN section, None when ``down_sql`` is None.
+        up_statements: the UP statements the engine runs, with their line numbers in the file.
+        down_statements: the DOWN statements likewise (empty when ``down_sql`` is None).
+    """
+
+    version: str
+    name: str
+    path: Path
+    description: str
+    author: str
+    date: dt.date
+    up_sql: str
+    down_sql: str | None
+    no_transaction: bool
+    checksum_up: str
+    checksum_down: str | None
+    up_statements: tuple[Statement, ...] = field(default=(), repr=False, compare=False)
+    down_statements: tuple[Statement, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def title(self) -> str:
+        """``<version>_<name>``: the file name without ``.sql``, as the header's ``Migration`` field says."""
+        return f"{self.version}_{self.name}"
+
+
+@dataclass(frozen=True)
+class _Section:
+    text: str  # normalised, as written
+    first_line: int  # line number in the file of the section's first line
+
+
+def _file_error(path: Path, version: str | None, problem: str, fix: str) -> MigrationFileError:
+    where = f"{path} (version {version})" if version else str(path)
+    return MigrationFileError(f"{where}: {problem}. {fix}", path=path, version=version)
+
+
+def _version_date(version: str) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(version[:8], "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def _parse_file_name(path: Path) -> tuple[str, str]:
+    match = _FILE_NAME_RE.match(path.name)
+    if match is None:
+        raise _file_error(
+            path,
+            None,
+            "the file name does not follow YYYYMMDD_NNN_descriptive_name.sql",
+            "Rename it, e.g. 20261122_001_add_trunk_labels.sql.",
+        )
+    version, name = match.group("version"), match.group("name")
+    if _version_date(version) is None:
+        raise _file_error(
+            path, version, f"{version[:8]} is not a calendar date", "Use the date the migration was written."
+        )
+    if version.endswith("_000"):
+        raise _file_error(path, version, "the sequence number 000 is not used", "Number a day's files from 001.")
+    if NAME_RE.match(name) is None:
+        raise _file_error(
+            path,
+            version,
+            f"the name {name!r} is not lower-case snake_case",
+            "Use letters, digits and single underscores, starting with a letter.",
+        )
+    return version, name
+
+
+def _sections(path: Path, version: str, lines: list[str]) -> tuple[list[str], _Section, _Section | None]:
+    """Cut the file into header lines, UP section and DOWN section (None when there is no DOWN marker)."""
+    up_at = [i for i, line in enumerate(lines) if _UP_MARKER_RE.match(line.strip())]
+    down_at = [i for i, line in enumerate(lines) if _DOWN_MARKER_RE.match(line.strip())]
+    if not up_at:
+        raise _file_error(
+            path,
+            version,
+            "there is no '-- UP MIGRATION' marker line",
+            "Put the change under a '-- UP MIGRATION' line, as in the migration template.",
+        )
+    if len(up_at) > 1:
+        raise _file_error(
+            path, version, "there are several '-- UP MIGRATION' marker lines", "Keep exactly one UP section."
+        )
+    if len(down_at) > 1:
+        raise _file_error(
+            path, version, "there are several '-- DOWN MIGRATION' marker lines", "Keep at most one DOWN section."
+        )
+    up = up_at[0]
+    down = down_at[0] if down_at else None
+    if down is not None and down < up:
+        raise _file_error(
+            path,
+            version,
+            "the DOWN section comes before the UP section",
+            "Put '-- UP MIGRATION' first and '-- DOWN MIGRATION (Rollback)' after it.",
+        )
+
+    def section(begin: int, end: int) -> _Section:
+        # Drop the banner lines that frame the marker: the ones right after this marker and right before the next.
+        while begin < end and (_BANNER_RE.match(lines[begin].strip()) or not lines[begin].strip()):
+            begin += 1
+        while end > begin and (_BANNER_RE.match(lines[end - 1].strip()) or not lines[end - 1].strip()):
+            end -= 1
+        return _Section(text="\n".join(lines[begin:end]), first_line=begin + 1)
+
+    header = lines[:up]
+    up_section = section(up + 1, down if down is not None else len(lines))
+    down_section = section(down + 1, len(lines)) if down is not None else None
+    return header, up_section, down_section
+
+
+def _parse_header(path: Path, version: str, title: str, header: list[str]) -> tuple[dict[str, str], set[str]]:
+    fields: dict[str, str] = {}
+    directives: set[str] = set()
+    last_field: str | None = None
+    for number, raw in enumerate(header, start=1):
+        line = raw.strip()
+        if not line or _BANNER_RE.match(line):
+            last_field = None
+            continue
+        if not line.startswith("--"):
+            raise _file_error(
+                path,
+                version,
+                f"line {number} holds SQL before the '-- UP MIGRATION' marker",
+                "Move it into the UP section; only comments belong in the header.",
+            )
+        if (directive := _DIRECTIVE_RE.match(line)) is not None:
+            name = directive.group("directive")
+            if name not in _KNOWN_DIRECTIVES:
+                known = ", ".join(sorted(_KNOWN_DIRECTIVES))
+                raise _file_error(
+                    path, version, f"line {number}: unknown directive 'warp:{name}'", f"Known directives: {known}."
+                )
+            directives.add(name)
+            last_field = None
+            continue
+        if (match := _HEADER_FIELD_RE.match(line)) is not None:
+            key = match.group("key").capitalize()
+            if key in fields:
+                raise _file_error(path, version, f"line {number} repeats the header field '{key}'", "Keep one of each.")
+            fields[key] = match.group("value").strip()
+            last_field = key
+            continue
+        if last_field == "Description":
+            continuation = line.removeprefix("--").strip()
+            if continuation:
+                fields["Description"] = f"{fields['Description']} {continuation}".strip()
+    for key in _REQUIRED_FIELDS:
+        if not fields.get(key):
+            raise _file_error(
+                path,
+                version,
+                f"the header has no '-- {key}:' line" if key not in fields else f"the header's '{key}' is empty",
+                f"Add '-- {key}: ...' to the comment block at the top of the file.",
+            )
+    if fields["Migration"] != title:
+        raise _file_error(
+            path,
+            version,
+            f"the header says 'Migration: {fields['Migration']}' but the file is {title}.sql",
+            f"Make them agree: '-- Migration: {title}'.",
+        )
+    return fields, directives
+
+
+def _executable(path: Path, version: str, section: _Section) -> tuple[str, tuple[Statement, ...]]:
+    """The section's SQL without top-level transaction control, and its statements with file line numbers."""
+    kept: list[Statement] = []
+    removed: list[Statement] = []
+    for statement in split_statements(section.text, first_line=section.first_line):
+        words = statement.keywords
+        if words[:1] in _TX_START or words[:2] in _TX_START:
+            removed.append(statement)
+        elif words and words[0] in _TX_REFUSED:
+            raise _file_error(
+                path,
+                version,
+                f"line {statement.line}: {words[0]} is not allowed in a migration",
+                "The engine runs each migration in its own transaction; remove the transaction control.",
+            )
+        else:
+            kept.append(statement)
+    text = section.text
+    for statement in reversed(removed):
+        text = text[: statement.start] + text[statement.end :]
+    return normalize_sql(text), tuple(kept)
+
+
+def parse_migration(path: Path, *, text: str | None = None) -> Migration:
+    """Parse one migration file.
+
+    Args:
+        path: the file; its name gives the version and name.
+        text: the file's content, when already read (otherwise the file is read as UTF-8).
+
+    Returns:
+        The parsed migration.
+
+    Raises:
+        MigrationFileError: the name, header or markers break the convention; the message says what to fix.
+    """
+    version, name = _parse_file_name(path)
+    if text is None:
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _file_error(path, version, "the file is not UTF-8", "Save it as UTF-8.") from exc
+        except OSError as exc:
+            raise _file_error(path, version, f"the file cannot be read ({exc})", "Check the path.") from exc
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line.rstrip() for line in text.split("\n")]
+    header, up, down = _sections(path, version, lines)
+    fields, directives = _parse_header(path, version, f"{version}_{name}", header)
+    try:
+        date = dt.date.fromisoformat(fields["Date"])
+    except ValueError as exc:
+        raise _file_error(
+            path, version, f"the header's Date {fields['Date']!r} is not YYYY-MM-DD", "Write e.g. 2026-11-22."
+        ) from exc
+    for number, line in enumerate(lines[len(header) :], start=len(header) + 1):
+        if _DIRECTIVE_RE.match(line.strip()):
+            raise _file_error(
+                path,
+                version,
+                f"line {number}: a 'warp:' directive below the UP marker is ignored",
+                "Move it into the header block at the top of the file.",
+            )
+
+    up_sql, up_statements = _executable(path, version, up)
+    down_sql: str | None = None
+    down_statements: tuple[Statement, ...] = ()
+    checksum_down: str | None = None
+    if down is not None:
+        down_text, down_statements = _executable(path, version, down)
+        if down_statements:
+            down_sql = down_text
+            checksum_down = checksum(down.text)
+    return Migration(
+        version=version,
+        name=name,
+        path=path,
+        description=fields["Description"],
+        author=fields["Author"],
+        date=date,
+        up_sql=up_sql,
+        down_sql=down_sql,
+        no_transaction="no-transaction" in directives,
+        checksum_up=checksum(up.text),
+        checksum_down=checksum_down,
+        up_statements=up_statements,
+        down_statements=down_statements,
+    )
+
+
+def _sql_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise MigrationFileError(
+            f"{directory}: the migrations directory does not exist. Pass an existing directory.", path=directory
+        )
+    return sorted(p for p in directory.rglob("*.sql") if p.is_file())
+
+
+def scan_migrations(directory: Path) -> tuple[list[Migration], list[MigrationFileError]]:
+    """Parse every ``*.sql`` file under ``directory``, collecting problems instead of stopping at the first.
+
+    Args:
+        directory: the migrations folder (searched recursively, e.g. its ``YYYY/`` subfolders).
+
+    Returns:
+        The migrations that parsed, sorted by version, and one error per file that did not (including every file
+        of a version used twice, which is left out of the migrations).
+    """
+    parsed: list[Migration] = []
+    errors: list[MigrationFileError] = []
+    for path in _sql_files(directory):
+        try:
+            parsed.append(parse_migration(path))
+        except MigrationFileError as exc:
+            errors.append(exc)
+    by_version: dict[str, list[Migration]] = {}
+    for migration in parsed:
+        by_version.setdefault(migration.version, []).append(migration)
+    unique: list[Migration] = []
+    for version, group in by_version.items():
+        if len(group) == 1:
+            unique.append(group[0])
+            continue
+        names = " and ".join(str(m.path) for m in group)
+        for migration in group:
+            errors.append(
+                _file_error(
+                    migration.path,
+                    version,
+                    f"version {version} is used by {names}",
+                    "Give one of them the next free number for that day.",
+                )
+            )
+    unique.sort(key=lambda m: m.version)
+    return unique, errors
+
+
+def load_migrations(directory: Path) -> list[Migration]:
+    """Parse every migration under ``directory``, sorted by version.
+
+    Args:
+        directory: the migrations folder (searched recursively, e.g. its ``YYYY/`` subfolders).
+
+    Returns:
+        The migrations, sorted by version.
+
+    Raises:
+        MigrationFileError: a file breaks the convention, or two files share a version; the first problem found
+            is raised, and ``validate`` lists them all.
+    """
+    migrations, errors = scan_migrations(directory)
+    if errors:
+        first = errors[0]
+        if len(errors) > 1:
+            more = len(errors) - 1
+            raise MigrationFileError(
+                f"{first} (and {more} more problem{'s' if more > 1 else ''}: run validate to list them)",
+                path=first.path,
+                version=first.version,
+            ) from first
+        raise first
+    return migrations
+
+
+def bundled_migrations_dir() -> Path:
+    """Return the folder of the migrations shipped with warp-models.
+
+    An installed wheel carries them as ``warp_models/_bundled_migrations``; a source checkout (or an editable
+    install of one) has them in the repository's top-level ``migrations/`` folder.
+
+    Returns:
+        An existing directory.
+
+    Raises:
+        ConfigurationError: neither place exists (e.g. the package is imported from a zip archive).
+    """
+    package = resources.files("warp_models")
+    bundled = package / "_bundled_migrations"
+    if isinstance(bundled, Path) and bundled.is_dir():
+        return bundled
+    package_dir = Path(__file__).resolve().parent.parent
+    checkout = package_dir.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "migrations").is_dir():
+        return checkout / "migrations"
+    raise ConfigurationError(
+        "warp-models cannot find its bundled migrations: neither warp_models/_bundled_migrations nor a source "
+        "checkout's migrations/ folder exists. Reinstall the wheel, or pass migrations_dir explicitly."
+    )
+
+
+def require_version(value: str, what: str) -> str:
+    """Check that ``value`` is a version string.
+
+    Args:
+        value: the text to check.
+        what: how the caller names it in the error (e.g. "target").
+
+    Returns:
+        ``value`` unchanged.
+
+    Raises:
+        MigrationError: it is not ``YYYYMMDD_NNN``.
+    """
+    if VERSION_RE.match(value) is None:
+        raise MigrationError(f"{what} {value!r} is not a migration version; write it as YYYYMMDD_NNN.")
+    return value
