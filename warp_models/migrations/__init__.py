@@ -1,10 +1,15 @@
 """The migration engine: versioned SQL files applied to PostgreSQL, tracked in ``schema_migrations``.
 
 Files are ``migrations/YYYY/YYYYMMDD_NNN_name.sql`` with an UP and a DOWN section (see :func:`parse_migration`);
-the ones shipped with warp-models are in :func:`bundled_migrations_dir`. :func:`migrate` applies what is pending,
-:func:`status` tells where each version stands, :func:`rollback` runs DOWN sections.
+the ones shipped with warp-models are in :func:`bundled_migrations_dir`, and :func:`new_migration` starts a new
+one. :func:`validate` checks files (and their history) without running anything; :func:`migrate` applies what is
+pending, :func:`status` tells where each version stands, :func:`rollback` runs DOWN sections, :func:`repair` and
+:func:`baseline` fix up the history. :func:`ensure_partitions` and :func:`prune_partitions` keep the monthly
+partitions of the time-partitioned tables. Runs that change the schema exclude each other through a
+:class:`MigrationLock` (:class:`AdvisoryLock` on PostgreSQL).
 """
 
+from warp_models.migrations._authoring import new_migration
 from warp_models.migrations._files import (
     Migration,
     bundled_migrations_dir,
@@ -15,6 +20,7 @@ from warp_models.migrations._files import (
     scan_migrations,
 )
 from warp_models.migrations._lock import AdvisoryLock, MigrationLock
+from warp_models.migrations._partitions import ensure_partitions, partitioned_tables, prune_partitions
 from warp_models.migrations._runner import (
     BaselineReport,
     MigrateReport,
@@ -30,6 +36,7 @@ from warp_models.migrations._runner import (
     status,
 )
 from warp_models.migrations._sqltext import Statement, split_statements
+from warp_models.migrations._validate import Severity, ValidationIssue, ValidationReport, lint_migration, validate
 
 __all__ = [
     "AdvisoryLock",
@@ -41,18 +48,27 @@ __all__ = [
     "MigrationStatus",
     "RepairReport",
     "RollbackReport",
+    "Severity",
     "Statement",
     "StepResult",
+    "ValidationIssue",
+    "ValidationReport",
     "baseline",
     "bundled_migrations_dir",
     "checksum",
+    "ensure_partitions",
+    "lint_migration",
     "load_migrations",
     "migrate",
+    "new_migration",
     "normalize_sql",
     "parse_migration",
+    "partitioned_tables",
+    "prune_partitions",
     "repair",
     "rollback",
     "scan_migrations",
     "split_statements",
     "status",
+    "validate",
 ]

@@ -43,7 +43,9 @@ from warp_models.errors import ConfigurationError, MigrationError, MigrationFile
 from warp_models.migrations._sqltext import Statement, split_statements
 
 __all__ = [
+    "NAME_RE",
     "VERSION_RE",
+    "DuplicateVersion",
     "Migration",
     "bundled_migrations_dir",
     "checksum",
@@ -149,6 +151,10 @@ class Migration:
 class _Section:
     text: str  # normalised, as written
     first_line: int  # line number in the file of the section's first line
+
+
+class DuplicateVersion(MigrationFileError):
+    """Two files carry the same version (raised for each of them)."""
 
 
 def _file_error(path: Path, version: str | None, problem: str, fix: str) -> MigrationFileError:
@@ -412,11 +418,11 @@ def scan_migrations(directory: Path) -> tuple[list[Migration], list[MigrationFil
         names = " and ".join(str(m.path) for m in group)
         for migration in group:
             errors.append(
-                _file_error(
-                    migration.path,
-                    version,
-                    f"version {version} is used by {names}",
+                DuplicateVersion(
+                    f"{migration.path} (version {version}): version {version} is used by {names}. "
                     "Give one of them the next free number for that day.",
+                    path=migration.path,
+                    version=version,
                 )
             )
     unique.sort(key=lambda m: m.version)

@@ -15,23 +15,12 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow, class_row
 
+from warp_models.errors import MigrationError
 from warp_models.migrations._files import Migration
 
-__all__ = [
-    "HISTORY_TABLE",
-    "HistoryRow",
-    "delete_row",
-    "ensure_history_table",
-    "history_exists",
-    "read_history",
-    "record_failure",
-    "record_success",
-    "update_checksums",
-]
+__all__ = ["HISTORY_TABLE", "History", "HistoryRow", "read_history"]
 
 HISTORY_TABLE: LiteralString = "schema_migrations"
-
-_TABLE = sql.Identifier(HISTORY_TABLE)
 
 _CREATE: LiteralString = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -89,86 +78,121 @@ class HistoryRow:
     sqlstate: str | None
 
 
-def history_exists(conn: psycopg.Connection[TupleRow]) -> bool:
-    """Tell whether ``schema_migrations`` exists in the connection's current schema."""
-    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", [HISTORY_TABLE]).fetchone()
-    return bool(row and row[0])
+class History:
+    """``schema_migrations`` in one schema, fixed when a run starts.
 
+    The table is always named with its schema, so a migration that changes ``search_path`` cannot make the
+    engine write its history somewhere else.
+    """
 
-def ensure_history_table(conn: psycopg.Connection[TupleRow]) -> None:
-    """Create ``schema_migrations`` when it does not exist (callers hold the migration lock)."""
-    if history_exists(conn):
-        return
-    with conn.transaction():
-        conn.execute(sql.SQL(_CREATE).format(table=_TABLE, pkey=sql.Identifier(f"{HISTORY_TABLE}_pkey")))
+    def __init__(self, schema: str, table: str = HISTORY_TABLE) -> None:
+        """Name the history table.
+
+        Args:
+            schema: the schema holding it.
+            table: its name.
+        """
+        self.schema = schema
+        self.table = table
+        self._name = sql.Identifier(schema, table)
+
+    @classmethod
+    def locate(cls, conn: psycopg.Connection[TupleRow]) -> History:
+        """The history table of the connection's current schema (the first existing one on ``search_path``).
+
+        Raises:
+            MigrationError: no schema of ``search_path`` exists.
+        """
+        row = conn.execute("SELECT current_schema()").fetchone()
+        if row is None or row[0] is None:
+            raise MigrationError(
+                "no schema of the connection's search_path exists, so there is nowhere to keep "
+                f"{HISTORY_TABLE}; create the schema or fix search_path."
+            )
+        return cls(str(row[0]))
+
+    def exists(self, conn: psycopg.Connection[TupleRow]) -> bool:
+        """Tell whether the table exists."""
+        row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", [self._name.as_string(conn)]).fetchone()
+        return bool(row and row[0])
+
+    def ensure(self, conn: psycopg.Connection[TupleRow]) -> None:
+        """Create the table when it does not exist (callers hold the migration lock)."""
+        if self.exists(conn):
+            return
+        with conn.transaction():
+            conn.execute(sql.SQL(_CREATE).format(table=self._name, pkey=sql.Identifier(f"{self.table}_pkey")))
+
+    def read(self, conn: psycopg.Connection[TupleRow]) -> dict[str, HistoryRow]:
+        """Return every row by version (empty when the table does not exist yet)."""
+        if not self.exists(conn):
+            return {}
+        query = sql.SQL(
+            "SELECT version, name, kind, checksum_up, checksum_down, no_transaction, applied_at, applied_by,"
+            " execution_ms, success, error, sqlstate FROM {} ORDER BY version"
+        ).format(self._name)
+        with conn.cursor(row_factory=class_row(HistoryRow)) as cur:
+            return {row.version: row for row in cur.execute(query)}
+
+    def _write(
+        self,
+        conn: psycopg.Connection[TupleRow],
+        migration: Migration,
+        *,
+        kind: str,
+        execution_ms: int,
+        success: bool,
+        error: str | None = None,
+        sqlstate: str | None = None,
+    ) -> None:
+        conn.execute(
+            sql.SQL(_UPSERT).format(table=self._name),
+            {
+                "version": migration.version,
+                "name": migration.name,
+                "kind": kind,
+                "checksum_up": migration.checksum_up,
+                "checksum_down": migration.checksum_down,
+                "no_transaction": migration.no_transaction,
+                "execution_ms": execution_ms,
+                "success": success,
+                "error": error,
+                "sqlstate": sqlstate,
+            },
+        )
+
+    def record_success(
+        self, conn: psycopg.Connection[TupleRow], migration: Migration, *, execution_ms: int, kind: str = "migrate"
+    ) -> None:
+        """Record ``migration`` as applied (replacing a failed attempt's row)."""
+        self._write(conn, migration, kind=kind, execution_ms=execution_ms, success=True)
+
+    def record_failure(
+        self,
+        conn: psycopg.Connection[TupleRow],
+        migration: Migration,
+        *,
+        execution_ms: int,
+        error: str,
+        sqlstate: str | None,
+    ) -> None:
+        """Record a failed attempt at ``migration``, with the server's message and SQLSTATE."""
+        self._write(
+            conn, migration, kind="migrate", execution_ms=execution_ms, success=False, error=error, sqlstate=sqlstate
+        )
+
+    def delete(self, conn: psycopg.Connection[TupleRow], version: str) -> None:
+        """Remove the row of ``version`` (after a rollback, or when repair clears a failed attempt)."""
+        conn.execute(sql.SQL("DELETE FROM {} WHERE version = %s").format(self._name), [version])
+
+    def update_checksums(self, conn: psycopg.Connection[TupleRow], migration: Migration) -> None:
+        """Set the recorded checksums of ``migration`` to those of its file as it is now."""
+        conn.execute(
+            sql.SQL("UPDATE {} SET checksum_up = %s, checksum_down = %s WHERE version = %s").format(self._name),
+            [migration.checksum_up, migration.checksum_down, migration.version],
+        )
 
 
 def read_history(conn: psycopg.Connection[TupleRow]) -> dict[str, HistoryRow]:
-    """Return every row of ``schema_migrations`` by version (empty when the table does not exist yet)."""
-    if not history_exists(conn):
-        return {}
-    query = sql.SQL(
-        "SELECT version, name, kind, checksum_up, checksum_down, no_transaction, applied_at, applied_by,"
-        " execution_ms, success, error, sqlstate FROM {} ORDER BY version"
-    ).format(_TABLE)
-    with conn.cursor(row_factory=class_row(HistoryRow)) as cur:
-        return {row.version: row for row in cur.execute(query)}
-
-
-def _write(
-    conn: psycopg.Connection[TupleRow],
-    migration: Migration,
-    *,
-    kind: str,
-    execution_ms: int,
-    success: bool,
-    error: str | None = None,
-    sqlstate: str | None = None,
-) -> None:
-    conn.execute(
-        sql.SQL(_UPSERT).format(table=_TABLE),
-        {
-            "version": migration.version,
-            "name": migration.name,
-            "kind": kind,
-            "checksum_up": migration.checksum_up,
-            "checksum_down": migration.checksum_down,
-            "no_transaction": migration.no_transaction,
-            "execution_ms": execution_ms,
-            "success": success,
-            "error": error,
-            "sqlstate": sqlstate,
-        },
-    )
-
-
-def record_success(
-    conn: psycopg.Connection[TupleRow], migration: Migration, *, execution_ms: int, kind: str = "migrate"
-) -> None:
-    """Record ``migration`` as applied (replacing a failed attempt's row)."""
-    _write(conn, migration, kind=kind, execution_ms=execution_ms, success=True)
-
-
-def record_failure(
-    conn: psycopg.Connection[TupleRow],
-    migration: Migration,
-    *,
-    execution_ms: int,
-    error: str,
-    sqlstate: str | None,
-) -> None:
-    """Record a failed attempt at ``migration``, with the server's message and SQLSTATE."""
-    _write(conn, migration, kind="migrate", execution_ms=execution_ms, success=False, error=error, sqlstate=sqlstate)
-
-
-def delete_row(conn: psycopg.Connection[TupleRow], version: str) -> None:
-    """Remove the row of ``version`` (after a rollback, or when repair clears a failed attempt)."""
-    conn.execute(sql.SQL("DELETE FROM {} WHERE version = %s").format(_TABLE), [version])
-
-
-def update_checksums(conn: psycopg.Connection[TupleRow], migration: Migration) -> None:
-    """Set the recorded checksums of ``migration`` to those of its file as it is now."""
-    conn.execute(
-        sql.SQL("UPDATE {} SET checksum_up = %s, checksum_down = %s WHERE version = %s").format(_TABLE),
-        [migration.checksum_up, migration.checksum_down, migration.version],
-    )
+    """Return the history of the connection's current schema by version (empty when there is none yet)."""
+    return History.locate(conn).read(conn)

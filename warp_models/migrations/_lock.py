@@ -11,6 +11,7 @@ CockroachDB has no advisory locks; it will get another implementation of the sam
 
 from __future__ import annotations
 
+import contextlib
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
@@ -97,9 +98,9 @@ class AdvisoryLock:
         if conn is None:
             return
         try:
-            conn.execute("SELECT pg_advisory_unlock(%s)", [self._key])
-        except psycopg.Error:
-            pass  # closing the session below releases the lock anyway
+            # Closing the session releases the lock too, so a failed unlock loses nothing.
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("SELECT pg_advisory_unlock(%s)", [self._key])
         finally:
             conn.close()
 

@@ -23,16 +23,7 @@ from psycopg.rows import TupleRow
 
 from warp_models.errors import ChecksumMismatch, MigrationError, MigrationFailed
 from warp_models.migrations._files import Migration, bundled_migrations_dir, load_migrations, require_version
-from warp_models.migrations._history import (
-    HISTORY_TABLE,
-    HistoryRow,
-    delete_row,
-    ensure_history_table,
-    read_history,
-    record_failure,
-    record_success,
-    update_checksums,
-)
+from warp_models.migrations._history import HISTORY_TABLE, History, HistoryRow
 from warp_models.migrations._lock import AdvisoryLock, MigrationLock
 from warp_models.migrations._sqltext import Statement
 
@@ -217,6 +208,16 @@ def _run_statement(conn: _Conn, statement: Statement) -> None:
     conn.execute(statement.text.encode(conn.info.encoding))
 
 
+def _reset_session(conn: _Conn) -> None:
+    """Undo session-level SETs of the migration just run, so that each migration starts alike."""
+    if conn.closed:
+        return
+    try:
+        conn.execute("RESET ALL")
+    except psycopg.Error:
+        logger.warning("could not reset the session after a migration", exc_info=True)
+
+
 def _failure(
     migration: Migration,
     direction: str,
@@ -244,10 +245,12 @@ def _failure(
     )
 
 
-def _record_failure_safely(conn: _Conn, migration: Migration, execution_ms: int, exc: psycopg.Error) -> None:
+def _record_failure_safely(
+    conn: _Conn, history: History, migration: Migration, execution_ms: int, exc: psycopg.Error
+) -> None:
     try:
         with conn.transaction():
-            record_failure(
+            history.record_failure(
                 conn,
                 migration,
                 execution_ms=execution_ms,
@@ -258,7 +261,7 @@ def _record_failure_safely(conn: _Conn, migration: Migration, execution_ms: int,
         logger.warning("could not record the failure of %s in %s", migration.version, HISTORY_TABLE, exc_info=True)
 
 
-def _apply(conn: _Conn, migration: Migration) -> StepResult:
+def _apply(conn: _Conn, history: History, migration: Migration) -> StepResult:
     started = time.perf_counter()
     current: Statement | None = None
     logger.info("applying %s (%s)", migration.title, migration.path)
@@ -269,17 +272,17 @@ def _apply(conn: _Conn, migration: Migration) -> StepResult:
                 _run_statement(conn, statement)
             current = None
             with conn.transaction():
-                record_success(conn, migration, execution_ms=_elapsed_ms(started))
+                history.record_success(conn, migration, execution_ms=_elapsed_ms(started))
         else:
             with conn.transaction():
                 for statement in migration.up_statements:
                     current = statement
                     _run_statement(conn, statement)
                 current = None
-                record_success(conn, migration, execution_ms=_elapsed_ms(started))
+                history.record_success(conn, migration, execution_ms=_elapsed_ms(started))
     except psycopg.Error as exc:
         execution_ms = _elapsed_ms(started)
-        _record_failure_safely(conn, migration, execution_ms, exc)
+        _record_failure_safely(conn, history, migration, execution_ms, exc)
         if migration.no_transaction:
             consequence = (
                 "This is a no-transaction migration: the statements before this one stay applied. Make the file "
@@ -296,7 +299,7 @@ def _apply(conn: _Conn, migration: Migration) -> StepResult:
     return StepResult(migration.version, migration.name, migration.path, execution_ms)
 
 
-def _undo(conn: _Conn, migration: Migration) -> StepResult:
+def _undo(conn: _Conn, history: History, migration: Migration) -> StepResult:
     started = time.perf_counter()
     current: Statement | None = None
     logger.info("rolling back %s (%s)", migration.title, migration.path)
@@ -307,14 +310,14 @@ def _undo(conn: _Conn, migration: Migration) -> StepResult:
                 _run_statement(conn, statement)
             current = None
             with conn.transaction():
-                delete_row(conn, migration.version)
+                history.delete(conn, migration.version)
         else:
             with conn.transaction():
                 for statement in migration.down_statements:
                     current = statement
                     _run_statement(conn, statement)
                 current = None
-                delete_row(conn, migration.version)
+                history.delete(conn, migration.version)
     except psycopg.Error as exc:
         if migration.no_transaction:
             consequence = (
@@ -381,8 +384,9 @@ def migrate(
     files = {m.version: m for m in migrations}
     applied: list[StepResult] = []
     with _locked(conninfo, lock), _connect(conninfo) as conn:
-        ensure_history_table(conn)
-        history = read_history(conn)
+        table = History.locate(conn)
+        table.ensure(conn)
+        history = table.read(conn)
         _check_applied_unchanged(files, history)
         done = {version for version, row in history.items() if row.success}
         newest = max(done, default=None)
@@ -406,7 +410,10 @@ def migrate(
                     version=migration.version,
                 )
         for migration in pending:
-            applied.append(_apply(conn, migration))
+            try:
+                applied.append(_apply(conn, table, migration))
+            finally:
+                _reset_session(conn)
     return MigrateReport(applied=tuple(applied), total_ms=_elapsed_ms(started))
 
 
@@ -425,7 +432,7 @@ def status(conninfo: str, *, migrations_dir: Path | None = None) -> list[Migrati
     """
     migrations = load_migrations(_resolve_dir(migrations_dir))
     with _connect(conninfo) as conn:
-        history = read_history(conn)
+        history = History.locate(conn).read(conn)
     result: list[MigrationStatus] = []
     files = {m.version: m for m in migrations}
     for version in sorted(set(files) | set(history)):
@@ -463,9 +470,7 @@ def status(conninfo: str, *, migrations_dir: Path | None = None) -> list[Migrati
     return result
 
 
-def _rollback_plan(
-    files: dict[str, Migration], done: Sequence[str], steps: int | None, target: str | None
-) -> list[str]:
+def _rollback_plan(done: Sequence[str], steps: int | None, target: str | None) -> list[str]:
     newest_first = sorted(done, reverse=True)
     if target is not None:
         return [v for v in newest_first if v > target]
@@ -514,9 +519,10 @@ def rollback(
     files = {m.version: m for m in migrations}
     undone: list[StepResult] = []
     with _locked(conninfo, lock), _connect(conninfo) as conn:
-        history = read_history(conn)
+        table = History.locate(conn)
+        history = table.read(conn)
         done = [version for version, row in history.items() if row.success]
-        plan = _rollback_plan(files, done, steps, target)
+        plan = _rollback_plan(done, steps, target)
         chosen: list[Migration] = []
         for version in plan:
             migration = files.get(version)
@@ -537,7 +543,10 @@ def rollback(
             _check_applied_unchanged({version: migration}, {version: history[version]})
             chosen.append(migration)
         for migration in chosen:
-            undone.append(_undo(conn, migration))
+            try:
+                undone.append(_undo(conn, table, migration))
+            finally:
+                _reset_session(conn)
     return RollbackReport(rolled_back=tuple(undone), total_ms=_elapsed_ms(started))
 
 
@@ -569,21 +578,22 @@ def repair(
     cleared: list[str] = []
     removed: list[str] = []
     with _locked(conninfo, lock), _connect(conninfo) as conn:
-        history = read_history(conn)
+        table = History.locate(conn)
+        history = table.read(conn)
         with conn.transaction():
             for version, row in history.items():
                 migration = files.get(version)
                 if not row.success:
-                    delete_row(conn, version)
+                    table.delete(conn, version)
                     cleared.append(version)
                     logger.info("repair: forgot the failed attempt at %s (SQLSTATE %s)", version, row.sqlstate)
                 elif migration is None:
                     if remove_missing:
-                        delete_row(conn, version)
+                        table.delete(conn, version)
                         removed.append(version)
                         logger.info("repair: removed %s, whose file is gone", version)
                 elif (row.checksum_up, row.checksum_down) != (migration.checksum_up, migration.checksum_down):
-                    update_checksums(conn, migration)
+                    table.update_checksums(conn, migration)
                     realigned.append(version)
                     logger.info("repair: recorded the current checksums of %s", migration.path)
     return RepairReport(tuple(realigned), tuple(cleared), tuple(removed))
@@ -618,8 +628,9 @@ def baseline(
     if version not in {m.version for m in migrations}:
         raise MigrationError(f"baseline version {version} is not the version of any migration file.", version=version)
     with _locked(conninfo, lock), _connect(conninfo) as conn:
-        ensure_history_table(conn)
-        if read_history(conn):
+        table = History.locate(conn)
+        table.ensure(conn)
+        if table.read(conn):
             raise MigrationError(
                 f"{HISTORY_TABLE} already has rows: baseline is for a database whose migrations were never "
                 "tracked. Use status to see what is recorded.",
@@ -628,6 +639,6 @@ def baseline(
         marked = [m for m in migrations if m.version <= version]
         with conn.transaction():
             for migration in marked:
-                record_success(conn, migration, execution_ms=0, kind="baseline")
+                table.record_success(conn, migration, execution_ms=0, kind="baseline")
                 logger.info("baseline: recorded %s as applied without running it", migration.title)
     return BaselineReport(version=version, marked=tuple(m.version for m in marked))

@@ -1,0 +1,1 @@
+"""Repositories, database and cache access for the WARP schema."""
