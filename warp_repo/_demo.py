@@ -11,8 +11,7 @@ from rich.table import Table
 
 from warp_models import TABLES
 from warp_models._columns import OrgScoped, ParentScoped
-from warp_models.migrations import migrate
-from warp_models.migrations._drift import check_drift, format_drift
+from warp_models.migrations import check_drift, format_drift, migrate
 
 _PARTITIONS = """
 SELECT count(*) FILTER (WHERE pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'),

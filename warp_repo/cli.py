@@ -2,7 +2,8 @@
 
 The database is, in order: ``--database-url``, ``WARP_DATABASE_URL``, ``DATABASE_URL``, the ``DB_*`` variables
 (``DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD DB_SSL_MODE``), else the embedded PostgreSQL server.
-``--env NAME`` first loads ``.env.NAME`` from the current folder (variables already set win).
+``--env NAME`` first loads ``.env.NAME`` from the current folder when it exists (variables already set win);
+``--env production`` asks for confirmation before any change unless ``--yes`` is given.
 
 Exit codes: 0 success; 1 the check found differences (drift, failed or edited migrations); 2 an error (the
 message says what to fix).
@@ -17,12 +18,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
 from warp_models import migrations
-from warp_models.errors import WarpError
-from warp_models.migrations._drift import check_drift, format_drift
+from warp_models.errors import ConfigurationError, WarpError
 from warp_repo._settings import ResolvedUrl, load_env_file, redact_url, resolve_database_url
 
 ENVIRONMENTS = ("development", "staging", "production")
@@ -57,10 +58,23 @@ class Context:
         return self.database.url
 
 
+def _confirm(ctx: Context, action: str) -> None:
+    """Ask before changing a production database; ``--yes`` answers for scripts."""
+    if ctx.args.env != "production" or ctx.args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise ConfigurationError(f"refusing to {action} on production without confirmation: add --yes")
+    answer = input(f"{action} on PRODUCTION ({redact_url(ctx.url)})? type 'yes' to continue: ")
+    if answer.strip().lower() != "yes":
+        raise ConfigurationError(f"{action} cancelled")
+
+
 def _cmd_migrate(ctx: Context) -> int:
     if ctx.args.dry_run:
         return _print_plan(ctx)
-    report = migrations.migrate(ctx.url, migrations_dir=ctx.migrations_dir, target=ctx.args.target)
+    _confirm(ctx, "migrate")
+    with ctx.console.status("applying migrations…"):
+        report = migrations.migrate(ctx.url, migrations_dir=ctx.migrations_dir, target=ctx.args.target)
     if not report.applied:
         ctx.console.print("nothing to apply: the database is up to date")
     for step in report.applied:
@@ -111,14 +125,109 @@ def _cmd_status(ctx: Context) -> int:
             problem,
         )
     ctx.console.print(table)
+    _default_partition_rows(ctx)
     return 1 if troubled else 0
 
 
 def _cmd_check(ctx: Context) -> int:
     with psycopg.connect(ctx.url) as conn:
-        drifts = check_drift(conn)
-    ctx.console.print(format_drift(drifts), markup=False, highlight=False)
+        drifts = migrations.check_drift(conn)
+    ctx.console.print(migrations.format_drift(drifts), markup=False, highlight=False)
+    if not drifts:
+        _default_partition_rows(ctx)
     return 1 if drifts else 0
+
+
+def _default_partition_rows(ctx: Context) -> int:
+    """Say how many rows wait in DEFAULT partitions; ``partitions ensure`` moves them into their months."""
+    waiting = 0
+    with psycopg.connect(ctx.url) as conn:
+        for table in migrations.partitioned_tables(ctx.url):
+            query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(f"{table}_default"))
+            found = conn.execute(query).fetchone()
+            count = int(found[0]) if found else 0
+            if count:
+                waiting += count
+                ctx.console.print(
+                    f"note: {count} row(s) of {table} are in {table}_default (no monthly partition covers them); "
+                    "`warp-db partitions ensure` moves them into their months once those partitions exist"
+                )
+    return waiting
+
+
+def _cmd_rollback(ctx: Context) -> int:
+    _confirm(ctx, "roll back")
+    steps = ctx.args.steps if ctx.args.steps is not None or ctx.args.target is not None else 1
+    report = migrations.rollback(ctx.url, steps=steps, target=ctx.args.target, migrations_dir=ctx.migrations_dir)
+    if not report.rolled_back:
+        ctx.console.print("nothing to roll back")
+    for step in report.rolled_back:
+        ctx.console.print(f"rolled back {step.version} {step.name} ({step.execution_ms} ms)")
+    return 0
+
+
+def _cmd_validate(ctx: Context) -> int:
+    conninfo = ctx.url if ctx.args.with_database else None
+    report = migrations.validate(ctx.migrations_dir, conninfo)
+    for issue in report.issues:
+        ctx.console.print(str(issue), markup=False, highlight=False)
+    ctx.console.print(
+        f"{len(report.migrations)} migration(s): {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    )
+    return 0 if report.ok else 1
+
+
+def _cmd_new(ctx: Context) -> int:
+    folder = ctx.migrations_dir or Path.cwd() / "migrations"
+    path = migrations.new_migration(ctx.args.name, folder, no_transaction=ctx.args.no_transaction)
+    ctx.console.print(f"created {path}")
+    return 0
+
+
+def _cmd_repair(ctx: Context) -> int:
+    _confirm(ctx, "repair the migration history")
+    report = migrations.repair(ctx.url, migrations_dir=ctx.migrations_dir, remove_missing=ctx.args.remove_missing)
+    for version in report.realigned:
+        ctx.console.print(f"realigned the recorded checksums of {version} with its file")
+    for version in report.cleared_failed:
+        ctx.console.print(f"cleared the failed attempt of {version}")
+    for version in report.removed_missing:
+        ctx.console.print(f"removed the record of {version}, whose file is gone")
+    if not report.changed:
+        ctx.console.print("nothing to repair")
+    return 0
+
+
+def _cmd_baseline(ctx: Context) -> int:
+    _confirm(ctx, "baseline")
+    report = migrations.baseline(ctx.url, ctx.args.version, migrations_dir=ctx.migrations_dir)
+    ctx.console.print(
+        f"recorded {len(report.marked)} migration(s) up to {report.version} as applied, without running them"
+    )
+    return 0
+
+
+def _cmd_partitions_ensure(ctx: Context) -> int:
+    _confirm(ctx, "create partitions")
+    with ctx.console.status("creating partitions…"):
+        created = migrations.ensure_partitions(ctx.url, ctx.args.months_ahead)
+    for name in created:
+        ctx.console.print(f"created {name}")
+    ctx.console.print(f"{len(created)} partition(s) created")
+    return 0
+
+
+def _cmd_partitions_prune(ctx: Context) -> int:
+    confirm = bool(ctx.args.yes)
+    if confirm:
+        _confirm(ctx, "drop partitions")
+    names = migrations.prune_partitions(ctx.url, ctx.args.older_than, confirm)
+    verb = "dropped" if confirm else "would drop (add --yes to drop)"
+    for name in names:
+        ctx.console.print(f"{verb} {name}")
+    if not names:
+        ctx.console.print("no partition is that old")
+    return 0
 
 
 def _cmd_demo(ctx: Context) -> int:
@@ -151,6 +260,29 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--dry-run", action="store_true", default=False, help="print the plan and SQL only")
     add("status", _cmd_status, "list applied, pending, failed, edited and missing migrations")
     add("check", _cmd_check, "compare the live schema with the models (exit 1 on any difference)")
+    rollback = add("rollback", _cmd_rollback, "run DOWN sections, newest first, each in its own transaction")
+    how_far = rollback.add_mutually_exclusive_group()
+    how_far.add_argument("--steps", type=int, default=None, help="how many migrations to undo (default 1)")
+    how_far.add_argument("--target", default=None, help="undo every migration newer than this version")
+    validate = add("validate", _cmd_validate, "check migration files (names, headers, markers, lint)")
+    validate.add_argument(
+        "--with-database", action="store_true", default=False, help="also compare checksums with the database"
+    )
+    new = add("new", _cmd_new, "write the next migration file of today from the template")
+    new.add_argument("name", help="snake_case description, e.g. add_customer_preferences_table")
+    new.add_argument("--no-transaction", action="store_true", default=False, help="for CREATE INDEX CONCURRENTLY")
+    repair = add("repair", _cmd_repair, "realign recorded checksums after a reviewed edit; clear failed entries")
+    repair.add_argument("--remove-missing", action="store_true", default=False, help="forget versions with no file")
+    baseline = add("baseline", _cmd_baseline, "adopt an existing database: record versions up to VERSION as applied")
+    baseline.add_argument("version", help="YYYYMMDD_NNN")
+    partitions = add("partitions", _cmd_partitions_ensure, "create or prune monthly partitions")
+    partition_commands = partitions.add_subparsers(dest="partition_command", required=True, metavar="ACTION")
+    ensure = partition_commands.add_parser("ensure", help="create missing monthly partitions", parents=[common])
+    ensure.add_argument("--months-ahead", type=int, default=3, help="months after this one to cover (default 3)")
+    ensure.set_defaults(handler=_cmd_partitions_ensure)
+    prune = partition_commands.add_parser("prune", help="detach and drop old partitions (--yes)", parents=[common])
+    prune.add_argument("--older-than", type=int, required=True, help="months; partitions that ended before")
+    prune.set_defaults(handler=_cmd_partitions_prune)
     add("demo", _cmd_demo, "migrate, check and describe the database (the embedded one if none is configured)")
     return parser
 
@@ -163,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             setattr(args, name, default)
     console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     try:
-        if args.env:
+        if args.env and (Path.cwd() / f".env.{args.env}").exists():
             for key, value in load_env_file(args.env, Path.cwd()).items():
                 os.environ.setdefault(key, value)
         handler: Callable[[Context], int] = args.handler

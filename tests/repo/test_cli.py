@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 import pytest
 
@@ -104,3 +106,69 @@ def test_a_bad_url_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2
     assert "error: cannot reach the database" in out
     assert "WARP_DATABASE_URL" in out
+
+
+def test_rollback_two_then_migrate_returns_to_the_same_schema(
+    migrated: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(capsys, "--database-url", migrated, "rollback", "--steps", "2")
+    assert code == 0, out
+    assert "rolled back 20261122_007" in out
+    assert "rolled back 20261122_006" in out
+    code, out = run(capsys, "--database-url", migrated, "check")
+    assert code == 1
+    assert "  invoices\n    - missing table" in out
+    assert "  messages\n    - missing table" in out
+    code, out = run(capsys, "--database-url", migrated, "migrate")
+    assert code == 0
+    assert "applied 20261122_006" in out
+    code, out = run(capsys, "--database-url", migrated, "check")
+    assert code == 0, out
+
+
+def test_new_numbers_migrations_of_a_day_and_refuses_bad_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "migrations"
+    assert run(capsys, "--migrations-dir", str(folder), "new", "add_thing")[0] == 0
+    assert run(capsys, "--migrations-dir", str(folder), "new", "add_thing")[0] == 0
+    names = sorted(p.name for p in folder.rglob("*.sql"))
+    assert [n.split("_", 1)[1] for n in names] == ["001_add_thing.sql", "002_add_thing.sql"]
+    code, out = run(capsys, "--migrations-dir", str(folder), "new", "Bad Name")
+    assert code == 2
+    assert "snake_case" in out
+    assert len(list(folder.rglob("*.sql"))) == 2
+    code, out = run(capsys, "--migrations-dir", str(folder), "validate")
+    assert code == 0, out
+
+
+def test_production_changes_need_confirmation(migrated: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "--env", "production", "--database-url", migrated, "rollback")
+    assert code == 2
+    assert "add --yes" in out
+    code, out = run(capsys, "--database-url", migrated, "status")
+    assert "pending" not in out
+
+
+def test_partitions_and_rows_waiting_in_the_default_partition(
+    migrated: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with psycopg.connect(migrated) as conn:
+        org = conn.execute("INSERT INTO organizations (name) VALUES ('Acme') RETURNING id").fetchone()
+        assert org is not None
+        conn.execute(
+            "INSERT INTO cdrs (call_id, org_id, start_time) VALUES ('far', %s, now() + interval '8 months')", (org[0],)
+        )
+    code, out = run(capsys, "--database-url", migrated, "check")
+    assert code == 0
+    assert "1 row(s) of cdrs are in cdrs_default" in out
+    code, out = run(capsys, "--database-url", migrated, "partitions", "ensure", "--months-ahead", "9")
+    assert code == 0, out
+    assert "created cdrs_" in out
+    with psycopg.connect(migrated) as conn:
+        where = conn.execute("SELECT tableoid::regclass::text FROM cdrs WHERE call_id = 'far'").fetchone()
+    assert where is not None
+    assert where[0] != "cdrs_default"
+    code, out = run(capsys, "--database-url", migrated, "partitions", "prune", "--older-than", "6")
+    assert code == 0
+    assert "would drop (add --yes to drop)" in out

@@ -4,12 +4,14 @@ Files are ``migrations/YYYY/YYYYMMDD_NNN_name.sql`` with an UP and a DOWN sectio
 the ones shipped with warp-models are in :func:`bundled_migrations_dir`, and :func:`new_migration` starts a new
 one. :func:`validate` checks files (and their history) without running anything; :func:`migrate` applies what is
 pending, :func:`status` tells where each version stands, :func:`rollback` runs DOWN sections, :func:`repair` and
-:func:`baseline` fix up the history. :func:`ensure_partitions` and :func:`prune_partitions` keep the monthly
-partitions of the time-partitioned tables. Runs that change the schema exclude each other through a
-:class:`MigrationLock` (:class:`AdvisoryLock` on PostgreSQL).
+:func:`baseline` fix up the history, and :func:`check_drift` compares a live schema with the models.
+:func:`ensure_partitions` and :func:`prune_partitions` keep the monthly partitions of the time-partitioned
+tables. Runs that change the schema exclude each other through a :class:`MigrationLock` (:class:`AdvisoryLock`
+on PostgreSQL).
 """
 
 from warp_models.migrations._authoring import new_migration
+from warp_models.migrations._drift import Drift, check_drift, format_drift
 from warp_models.migrations._files import (
     Migration,
     bundled_migrations_dir,
@@ -41,6 +43,7 @@ from warp_models.migrations._validate import Severity, ValidationIssue, Validati
 __all__ = [
     "AdvisoryLock",
     "BaselineReport",
+    "Drift",
     "MigrateReport",
     "Migration",
     "MigrationLock",
@@ -55,8 +58,10 @@ __all__ = [
     "ValidationReport",
     "baseline",
     "bundled_migrations_dir",
+    "check_drift",
     "checksum",
     "ensure_partitions",
+    "format_drift",
     "lint_migration",
     "load_migrations",
     "migrate",

@@ -228,15 +228,16 @@ def _failure(
 ) -> MigrationFailed:
     primary = exc.diag.message_primary or str(exc).strip()
     sqlstate = exc.sqlstate
+    code = f"SQLSTATE {sqlstate}" if sqlstate else "no SQLSTATE (a client or connection error)"
     where = f"{migration.path} (version {migration.version})"
     if statement is None:
-        message = f"{where}: {direction} failed with SQLSTATE {sqlstate}: {primary}. {consequence}"
+        message = f"{where}: {direction} failed with {code}: {primary}. {consequence}"
         return MigrationFailed(message, path=migration.path, version=migration.version, sqlstate=sqlstate)
     text = statement.text
     if len(text) > _STATEMENT_EXCERPT:
         text = text[:_STATEMENT_EXCERPT] + " ..."
     message = (
-        f"{where}: {direction} statement at line {statement.line} failed with SQLSTATE {sqlstate}: {primary}\n"
+        f"{where}: {direction} statement at line {statement.line} failed with {code}: {primary}\n"
         f"    {text.replace(chr(10), chr(10) + '    ')}\n"
         f"{consequence}"
     )
