@@ -1,0 +1,253 @@
+"""Errors raised by the repositories, chosen by SQLSTATE and never by the text of a server message.
+
+The tree (every class is a ``warp_models.errors.WarpError``)::
+
+    WarpError
+    ├── RepositoryError           a statement failed for a reason the caller can act on (.sqlstate, .table)
+    │   ├── NotFound              no row has that key (within the repository's scope)
+    │   ├── Conflict              23505: a unique key is taken (.constraint, .columns)
+    │   ├── InvalidReference      23503: a foreign key points at no row, or a row is still referenced
+    │   ├── ConstraintViolation   23502 NOT NULL, 23514 CHECK and the rest of class 23 (.constraint, .column)
+    │   └── SerializationFailure  40001 / 40P01: the transaction lost a race; run it again (``transaction()``)
+    ├── TenantScopeError          a call would read or write another organization's rows
+    ├── InvalidCursor             a page cursor is malformed, was altered, or belongs to another query
+    ├── QueryError                the repository was asked for something it cannot express (a misuse)
+    └── ConnectionUnavailable     no pooled connection became free in time
+
+Every error raised while handling a driver error is chained to it (``raise ... from exc``), so the psycopg
+error and its diagnostics stay reachable as ``__cause__``. Values of the failing row are never copied into
+messages: they may be secrets (``key_hash``) or personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import psycopg
+
+from warp_models.errors import WarpError
+
+if TYPE_CHECKING:
+    from warp_models import Row
+
+__all__ = [
+    "Conflict",
+    "ConnectionUnavailable",
+    "ConstraintViolation",
+    "InvalidCursor",
+    "InvalidReference",
+    "NotFound",
+    "QueryError",
+    "RepositoryError",
+    "SerializationFailure",
+    "TenantScopeError",
+    "translate",
+    "translating",
+]
+
+UNIQUE_VIOLATION = "23505"
+FOREIGN_KEY_VIOLATION = "23503"
+NOT_NULL_VIOLATION = "23502"
+CHECK_VIOLATION = "23514"
+SERIALIZATION_FAILURE = "40001"
+DEADLOCK_DETECTED = "40P01"
+RETRYABLE = frozenset({SERIALIZATION_FAILURE, DEADLOCK_DETECTED})
+"""SQLSTATEs after which running the whole transaction again can succeed."""
+
+
+class RepositoryError(WarpError):
+    """A statement failed for a reason the caller can act on.
+
+    Attributes:
+        sqlstate: the server's five-character code, when a statement failed on the server.
+        table: the table concerned, when known.
+    """
+
+    def __init__(self, message: str, *, sqlstate: str | None = None, table: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+        self.table = table
+
+
+class NotFound(RepositoryError):
+    """No row has the key asked for, or the row is outside the repository's organization."""
+
+
+class Conflict(RepositoryError):
+    """A unique key is already taken (SQLSTATE 23505).
+
+    Attributes:
+        constraint: the constraint (or, on a partitioned table, the partition's index) that refused the row.
+        columns: the key's columns when the constraint is one the models declare, else ``()``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        constraint: str | None,
+        columns: tuple[str, ...] = (),
+        sqlstate: str | None = UNIQUE_VIOLATION,
+        table: str | None = None,
+    ) -> None:
+        super().__init__(message, sqlstate=sqlstate, table=table)
+        self.constraint = constraint
+        self.columns = columns
+
+
+class InvalidReference(RepositoryError):
+    """A foreign key points at no row, or a delete would leave rows pointing at nothing (SQLSTATE 23503).
+
+    Attributes:
+        constraint: the foreign key constraint.
+    """
+
+    def __init__(
+        self, message: str, *, constraint: str | None, sqlstate: str | None = None, table: str | None = None
+    ) -> None:
+        super().__init__(message, sqlstate=sqlstate, table=table)
+        self.constraint = constraint
+
+
+class ConstraintViolation(RepositoryError):
+    """A ``NOT NULL`` (23502), ``CHECK`` (23514) or other integrity rule (class 23) refused the row.
+
+    Attributes:
+        constraint: the constraint, when the server names one.
+        column: the column, when the server names one (``NOT NULL``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        constraint: str | None = None,
+        column: str | None = None,
+        sqlstate: str | None = None,
+        table: str | None = None,
+    ) -> None:
+        super().__init__(message, sqlstate=sqlstate, table=table)
+        self.constraint = constraint
+        self.column = column
+
+
+class SerializationFailure(RepositoryError):
+    """The transaction lost a race with another one (40001) or a deadlock (40P01); it was rolled back.
+
+    Nothing is wrong with the data: run the whole unit of work again, as ``transaction()`` does.
+
+    Attributes:
+        attempts: how many times the unit of work ran before giving up (set by ``transaction()``).
+    """
+
+    attempts: int = 1
+
+
+class TenantScopeError(WarpError):
+    """A call would read or write rows of another organization than the repository's, or of none."""
+
+
+class InvalidCursor(WarpError):
+    """A page cursor is malformed, was altered, or was made for another table, scope or ordering."""
+
+
+class QueryError(WarpError):
+    """The repository was asked for something it cannot express: an unknown column, a key that is not unique."""
+
+
+class ConnectionUnavailable(WarpError):
+    """No pooled connection became free within the pool's timeout."""
+
+
+def _unique_columns(row: type[Row] | None, constraint: str | None) -> tuple[str, ...]:
+    """The declared key behind a constraint name, partitions included (``cdrs_2026_03_call_id_start_time_key``)."""
+    if row is None or constraint is None:
+        return ()
+    table = row.__table_spec__.name
+    keys = {f"{table}_pkey": row.primary_key()}
+    for key in row.unique_keys():
+        keys[f"{table}_{'_'.join(key)}_key"] = key
+    if constraint in keys:
+        return keys[constraint]
+    # A partition's index is named after the partition: the table name, a suffix, then the declared key.
+    for name, key in keys.items():
+        suffix = name.removeprefix(table)
+        if constraint.startswith(f"{table}_") and constraint.endswith(suffix):
+            return key
+    return ()
+
+
+def translate(exc: psycopg.Error, row: type[Row] | None = None) -> RepositoryError | None:
+    """The SDK error for a driver error, chosen by SQLSTATE; ``None`` when the SDK has nothing to add.
+
+    Args:
+        exc: the psycopg error.
+        row: the model of the table the statement was about, used to name the key of a conflict.
+
+    Returns:
+        The error to raise ``from exc``, or ``None`` to let the driver error propagate unchanged.
+    """
+    sqlstate = exc.sqlstate
+    if sqlstate is None:
+        return None
+    diag = exc.diag
+    table = diag.table_name or (row.__table_spec__.name if row is not None else None)
+    constraint = diag.constraint_name
+    if sqlstate == UNIQUE_VIOLATION:
+        columns = _unique_columns(row, constraint)
+        key = f" on ({', '.join(columns)})" if columns else ""
+        return Conflict(
+            f"{table}: a row with the same key{key} already exists (constraint {constraint}); "
+            "read that row and update it, or use upsert(..., on=...)",
+            constraint=constraint,
+            columns=columns,
+            table=table,
+        )
+    if sqlstate == FOREIGN_KEY_VIOLATION:
+        return InvalidReference(
+            f"{table}: foreign key {constraint} refused the change: either the row referenced does not exist "
+            "(create it first, or check the id), or rows still reference the one being deleted (delete those first)",
+            constraint=constraint,
+            sqlstate=sqlstate,
+            table=table,
+        )
+    if sqlstate == NOT_NULL_VIOLATION:
+        column = diag.column_name
+        return ConstraintViolation(
+            f"{table}.{column} cannot be NULL: give it a value",
+            column=column,
+            constraint=constraint,
+            sqlstate=sqlstate,
+            table=table,
+        )
+    if sqlstate.startswith("23"):
+        return ConstraintViolation(
+            f"{table}: constraint {constraint} refused the row (SQLSTATE {sqlstate}); "
+            "fix the values it checks, the constraint is in the migrations",
+            constraint=constraint,
+            sqlstate=sqlstate,
+            table=table,
+        )
+    if sqlstate in RETRYABLE:
+        what = "a deadlock" if sqlstate == DEADLOCK_DETECTED else "a concurrent transaction"
+        return SerializationFailure(
+            f"the transaction was rolled back because of {what} (SQLSTATE {sqlstate}); "
+            "run the whole unit of work again, for example with warp_repo transaction(...)",
+            sqlstate=sqlstate,
+            table=table,
+        )
+    return None
+
+
+@contextmanager
+def translating(row: type[Row] | None = None) -> Iterator[None]:
+    """Raise the SDK error for a driver error raised inside the block, chained ``from`` it."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        mapped = translate(exc, row)
+        if mapped is None:
+            raise
+        raise mapped from exc
