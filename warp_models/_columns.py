@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar, Optional, Union, get_args, get_orig
 
 import annotated_types as at
 import sqlalchemy as sa
-from pydantic import Field, GetCoreSchemaHandler
+from pydantic import AfterValidator, Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
 from sqlalchemy.dialects import postgresql as pg
 
@@ -114,7 +114,8 @@ class Integer(_Simple):
         return sa.Integer()
 
     def constraints(self) -> tuple[Any, ...]:
-        return (at.Ge(INT32_MIN), at.Le(INT32_MAX))
+        # A validator, not ``Ge``/``Le``: those would replace a tighter bound of the Python type (``ge=0``).
+        return (AfterValidator(_fits_int4),)
 
 
 class Boolean(_Simple):
@@ -175,6 +176,12 @@ class Inet(_Simple):
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return pg.INET()
+
+
+def _fits_int4(value: int) -> int:
+    if not INT32_MIN <= value <= INT32_MAX:
+        raise ValueError(f"{value} does not fit an INT column ({INT32_MIN} to {INT32_MAX})")
+    return value
 
 
 UUID_ = Uuid()

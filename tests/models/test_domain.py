@@ -19,6 +19,7 @@ from warp_models import (
     InvoiceCreate,
     LcrRateCreate,
     LineItem,
+    MessageCreate,
     MessagingCampaignCreate,
     OrganizationCreate,
     OrganizationSettingsCreate,
@@ -248,3 +249,14 @@ def test_enum_defaults_and_limits() -> None:
         OrganizationCreate(name="x" * 256)
     with pytest.raises(ValidationError, match="status"):
         OrganizationCreate(name="Acme", status="deleted")  # type: ignore[arg-type]
+
+
+def test_domain_bounds_survive_the_column_range() -> None:
+    with pytest.raises(ValidationError, match="greater than or equal to 0"):
+        CdrCreate(**REQUIRED["cdrs"], duration=-5)
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        MessageCreate(**REQUIRED["messages"], num_segments=0)
+    with pytest.raises(ValidationError, match="less than or equal to 699"):
+        CdrCreate(**REQUIRED["cdrs"], sip_response_code=700)
+    with pytest.raises(ValidationError, match="does not fit an INT column"):
+        CdrCreate(**REQUIRED["cdrs"], duration=2**31)
