@@ -1,0 +1,105 @@
+"""Key names are the seed's exactly, namespaced on demand, and refuse parts that would blur them."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+
+import warp_repo.cache
+from warp_repo.cache import CacheKeys
+
+ID = UUID("0b6f1c9e-8a53-4f4e-9d0e-6c2f5a7b8c91")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_default_names_are_the_seeds() -> None:
+    keys = CacheKeys()
+    assert keys.session("abc") == "session:abc"
+    assert keys.api_key("9f86d081") == "api_key:9f86d081"
+    assert keys.registration(ID) == f"registration:{ID}"
+    assert keys.trunks_online() == "trunks:online"
+    assert keys.lcr_route("1415") == "route:lcr:1415"
+    assert keys.custom_route(ID, "+1415*") == f"route:custom:{ID}:+1415*"
+    assert keys.api_rate(ID, 1_767_225_600) == f"rate:api:{ID}:1767225600"
+    assert keys.api_quota(ID) == f"rate:api:{ID}:quota"
+    assert keys.call_rate(ID, 1_767_225_601) == f"rate:calls:{ID}:1767225601"
+    assert keys.call_max(ID) == f"rate:calls:{ID}:max"
+
+
+def test_added_keys_stay_outside_the_seeds_patterns() -> None:
+    keys = CacheKeys()
+    assert keys.user_sessions(ID) == f"sessions:user:{ID}"
+    assert not keys.user_sessions(ID).startswith("session:")
+    assert keys.api_key_lease("9f86d081") == "lease:api_key:9f86d081"
+    assert not keys.api_key_lease("9f86d081").startswith("api_key:")
+
+
+def test_a_namespace_prefixes_every_key() -> None:
+    keys = CacheKeys("staging:eu")
+    built = [
+        keys.session("abc"),
+        keys.user_sessions(ID),
+        keys.api_key("h"),
+        keys.api_key_lease("h"),
+        keys.registration(ID),
+        keys.trunks_online(),
+        keys.lcr_route("1"),
+        keys.custom_route(ID, "1"),
+        keys.api_rate(ID, 0),
+        keys.api_quota(ID),
+        keys.call_rate(ID, 0),
+        keys.call_max(ID),
+    ]
+    assert all(k.startswith("staging:eu:") for k in built)
+    assert keys.trunks_online() == "staging:eu:trunks:online"
+    assert keys.session_prefix == "staging:eu:session:"
+
+
+@pytest.mark.parametrize("bad", ["", "a:b", "a b", "a\nb"])
+def test_parts_that_would_blur_a_name_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match="session_id"):
+        CacheKeys().session(bad)
+
+
+def test_a_routing_pattern_may_hold_a_colon_as_the_last_part() -> None:
+    assert CacheKeys().custom_route(ID, "^sip:.*$") == f"route:custom:{ID}:^sip:.*$"
+    with pytest.raises(ValueError, match="pattern"):
+        CacheKeys().custom_route(ID, "")
+
+
+@pytest.mark.parametrize("bad", ["ns:", "a b"])
+def test_bad_namespaces_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match="namespace"):
+        CacheKeys(bad)
+
+
+@pytest.mark.parametrize("bad", [-1, True])
+def test_windows_are_start_seconds(bad: int) -> None:
+    with pytest.raises(ValueError, match="window"):
+        CacheKeys().api_rate(ID, bad)
+
+
+def test_scan_patterns_escape_glob_characters() -> None:
+    assert CacheKeys().lcr_route_match("14") == "route:lcr:14*"
+    assert CacheKeys().lcr_route_match() == "route:lcr:*"
+    assert CacheKeys("t[1]?").custom_route_match(ID) == f"t\\[1\\]\\?:route:custom:{ID}:*"
+
+
+def test_the_public_surface_is_sorted_and_importable() -> None:
+    names = warp_repo.cache.__all__
+    assert names == sorted(names)
+    assert all(hasattr(warp_repo.cache, name) for name in names)
+
+
+def test_the_generated_sync_modules_are_current(capsys: pytest.CaptureFixture[str]) -> None:
+    if shutil.which("ruff") is None:
+        pytest.skip("the generator formats with ruff, which is not installed")
+    spec = importlib.util.spec_from_file_location("redis_async_to_sync", ROOT / "tools" / "redis_async_to_sync.py")
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.main(["--check"]) == 0, capsys.readouterr().err
