@@ -160,7 +160,9 @@ def test_concurrent_serializable_transactions_converge_with_retries(database_url
         t.join(timeout=30)
     assert failures == []
     assert committed(database_url, name) == 1
-    assert len(runs) == 3, "one of the two ran again"
+    assert sorted(set(runs)) == ["w0", "w1"]
+    # At least one of the two ran again; under load the loser may meet the winner's commit more than once.
+    assert len(runs) >= 3, "one of the two ran again"
 
 
 def test_async_transaction_retries_the_same_way(database_url: str) -> None:
