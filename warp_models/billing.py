@@ -72,7 +72,9 @@ class BillingAccount(Row):
     stripe_customer_id: Annotated[str | None, Col(Varchar(255))]
     billing_email: Annotated[Email | None, Col(Varchar(255))]
     billing_address: Annotated[BillingAddress | None, Col(JSONB)]
-    tax_id: Annotated[SecretStr | None, Col(Varchar(50), secret=True, doc="Tax id; sensitive, never logged.")]
+    tax_id: Annotated[
+        SecretStr | None, Col(Varchar(255), secret=True, doc="Tax id, AES-GCM encrypted (widened from 50).")
+    ]
     credit_limit: Annotated[NonNegativeMoney | None, Col(Numeric(10, 2), default="0")]
     current_balance: Annotated[Money | None, Col(Numeric(10, 2), default="0")]
     auto_recharge: Annotated[bool | None, Col(BOOLEAN, default="FALSE")]

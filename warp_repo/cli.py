@@ -24,7 +24,9 @@ from rich.table import Table
 
 from warp_models import migrations
 from warp_models.errors import ConfigurationError, WarpError
+from warp_repo import secrets as warp_secrets
 from warp_repo._settings import ResolvedUrl, load_env_file, redact_url, resolve_database_url
+from warp_repo.security import check_security
 
 ENVIRONMENTS = ("development", "staging", "production")
 COMMON_DEFAULTS: dict[str, object] = {"database_url": None, "migrations_dir": None, "env": None, "yes": False}
@@ -132,10 +134,15 @@ def _cmd_status(ctx: Context) -> int:
 def _cmd_check(ctx: Context) -> int:
     with psycopg.connect(ctx.url) as conn:
         drifts = migrations.check_drift(conn)
+        issues = check_security(conn)
     ctx.console.print(migrations.format_drift(drifts), markup=False, highlight=False)
+    for issue in issues:
+        ctx.console.print(f"security: {issue}", markup=False, highlight=False)
+    if not issues:
+        ctx.console.print("security: the database enforces tenant isolation for the application role")
     if not drifts:
         _default_partition_rows(ctx)
-    return 1 if drifts else 0
+    return 1 if drifts or issues else 0
 
 
 def _default_partition_rows(ctx: Context) -> int:
@@ -230,6 +237,20 @@ def _cmd_partitions_prune(ctx: Context) -> int:
     return 0
 
 
+def _cmd_rotate_keys(ctx: Context) -> int:
+    keys = warp_secrets.load_encryption_keys()
+    _confirm(ctx, f"re-encrypt every encrypted column under key {keys.current_id}")
+    with psycopg.connect(ctx.url, autocommit=True) as conn:
+        report = warp_secrets.rotate_encryption_keys(conn, keys, batch_size=ctx.args.batch_size)
+    for column, count in report.rotated.items():
+        ctx.console.print(f"{column}: {count} value(s) re-encrypted under key {report.key_id}")
+    ctx.console.print(
+        f"{report.total} value(s) in {report.batches} batch(es); no value is left under an older key, "
+        "which may now be removed from WARP_ENCRYPTION_KEYS"
+    )
+    return 0
+
+
 def _cmd_demo(ctx: Context) -> int:
     from warp_repo._demo import run_demo
 
@@ -259,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--target", default=None, help="stop after this version (YYYYMMDD_NNN)")
     migrate.add_argument("--dry-run", action="store_true", default=False, help="print the plan and SQL only")
     add("status", _cmd_status, "list applied, pending, failed, edited and missing migrations")
-    add("check", _cmd_check, "compare the live schema with the models (exit 1 on any difference)")
+    add("check", _cmd_check, "compare the live schema with the models and check tenant isolation (exit 1 on issues)")
     rollback = add("rollback", _cmd_rollback, "run DOWN sections, newest first, each in its own transaction")
     how_far = rollback.add_mutually_exclusive_group()
     how_far.add_argument("--steps", type=int, default=None, help="how many migrations to undo (default 1)")
@@ -283,6 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
     prune = partition_commands.add_parser("prune", help="detach and drop old partitions (--yes)", parents=[common])
     prune.add_argument("--older-than", type=int, required=True, help="months; partitions that ended before")
     prune.set_defaults(handler=_cmd_partitions_prune)
+    rotate = add("rotate-keys", _cmd_rotate_keys, "re-encrypt encrypted columns under the current key")
+    rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction (default 500)")
     add("demo", _cmd_demo, "migrate, check and describe the database (the embedded one if none is configured)")
     return parser
 

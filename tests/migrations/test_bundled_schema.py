@@ -14,7 +14,8 @@ from warp_models.migrations import bundled_migrations_dir, load_migrations, migr
 from .testkit import scalar, tables
 
 # The schema document, column by column: name, SQL type as the document writes it, NN when NOT NULL (primary key
-# columns included), and the default after '='.
+# columns included), and the default after '='. Deliberate changes (docs/schema-notes.md): messages.created_at is
+# NOT NULL (partition key in the primary key); billing_accounts.tax_id is VARCHAR(255) (encrypted, migration 012).
 SCHEMA = """
 organizations
     id UUID NN = gen_random_uuid()
@@ -214,7 +215,7 @@ billing_accounts
     stripe_customer_id VARCHAR(255)
     billing_email VARCHAR(255)
     billing_address JSONB
-    tax_id VARCHAR(50)
+    tax_id VARCHAR(255)
     credit_limit DECIMAL(10,2) = 0
     current_balance DECIMAL(10,2) = 0
     auto_recharge BOOLEAN = FALSE

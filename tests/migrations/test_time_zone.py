@@ -24,7 +24,7 @@ def test_new_sessions_default_to_utc_and_defaults_store_utc(empty_database_url: 
 
 def test_rollback_resets_the_setting(empty_database_url: str) -> None:
     migrate(empty_database_url)
-    rollback(empty_database_url, steps=1)
+    rollback(empty_database_url, target="20261122_009")  # undoes 010 and whatever came after it
     with psycopg.connect(empty_database_url) as conn:
         settings = conn.execute(
             "SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
