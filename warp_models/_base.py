@@ -76,6 +76,7 @@ class Row(BaseModel):
 
     __table_spec__: ClassVar[TableSpec]
     __columns__: ClassVar[tuple[Column, ...]] = ()
+    __column_map__: ClassVar[dict[str, Column]] = {}
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -92,6 +93,7 @@ class Row(BaseModel):
                 raise ModelDefinitionError(f"{cls.__name__}.{name}: a primary key column cannot be nullable")
             columns.append(Column(name, info.annotation, col, nullable))
         cls.__columns__ = tuple(columns)
+        cls.__column_map__ = {column.name: column for column in columns}
         if spec.name in TABLES:
             raise ModelDefinitionError(f"table {spec.name!r} is declared twice")
         TABLES[spec.name] = cls
@@ -112,10 +114,10 @@ class Row(BaseModel):
     @classmethod
     def column(cls, name: str) -> Column:
         """The declared column ``name``."""
-        for column in cls.__columns__:
-            if column.name == name:
-                return column
-        raise KeyError(f"{cls.__table_spec__.name} has no column {name!r}")
+        try:
+            return cls.__column_map__[name]
+        except KeyError:
+            raise KeyError(f"{cls.__table_spec__.name} has no column {name!r}") from None
 
     @classmethod
     def primary_key(cls) -> tuple[str, ...]:
