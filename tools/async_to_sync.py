@@ -1,21 +1,33 @@
-"""Generate the sync repositories from the async source, token by token.
+"""Generate the sync repositories and domain services from their async source, token by token.
 
-``warp_repo/_repo_async.py`` is the only hand-written copy; ``warp_repo/_repo_sync.py`` is derived from it:
+The async modules are the only hand-written copies; each sync module is derived from one of them:
+
+* ``PAIRS`` names single modules (``warp_repo/_repo_async.py`` -> ``warp_repo/_repo_sync.py``);
+* ``PACKAGES`` names folders: every module of the source folder but ``__init__.py`` generates the module of the
+  same name in the target folder (``warp_repo/_aio/trunks.py`` -> ``warp_repo/trunks.py``).
+
+The rewrite:
 
 * ``async def`` / ``async with`` / ``async for`` lose ``async``; ``await`` is dropped;
 * names lose their ``Async`` prefix (``AsyncConnection`` -> ``Connection``, ``AsyncRepo`` -> ``Repo``) and their
   ``async_`` prefix (``async_transaction`` -> ``transaction``), plus the renames in ``RENAMES``;
+* dotted module names move to their sync twin (``MODULES``: ``warp_repo._aio.cdrs`` -> ``warp_repo.cdrs``);
 * ``Awaitable[X]`` becomes ``X``;
-* class names are renamed inside comments and docstrings too, so the prose names the sync classes.
+* comments and docstrings follow: class names are renamed, and their code examples lose ``await`` and the
+  ``async`` of ``async with`` / ``async for`` / ``async def``, so the prose shows sync code.
 
-Imports made unused by the rewrite are then removed, ``with`` blocks that became nested are merged, and the
-result is formatted with ruff (the project's settings), so the output passes ``ruff check`` and
-``ruff format --check`` as it is.
+Imports made unused by the rewrite are then removed, ``with`` blocks that became nested are merged, ``__all__``
+is sorted again (renamed names may sort elsewhere), and the result is formatted with ruff (the project's
+settings), so the output passes ``ruff check`` and ``ruff format --check`` as it is.
+
+A module of a target folder that exists but does not carry the generated header is never overwritten (a
+hand-written module of the same name would be lost), and a generated module whose source is gone is reported, so
+neither goes unnoticed.
 
 Usage::
 
-    python tools/async_to_sync.py           # rewrite warp_repo/_repo_sync.py
-    python tools/async_to_sync.py --check   # exit 1 if the file on disk is not what would be generated
+    python tools/async_to_sync.py           # rewrite the generated modules that changed
+    python tools/async_to_sync.py --check   # exit 1 if any generated module is not what would be generated
 """
 
 from __future__ import annotations
@@ -30,13 +42,17 @@ import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "warp_repo" / "_repo_async.py"
-TARGET = ROOT / "warp_repo" / "_repo_sync.py"
+PAIRS = (("warp_repo/_repo_async.py", "warp_repo/_repo_sync.py"),)
+"""(async source, generated sync module), relative to the repository root."""
+
+PACKAGES = (("warp_repo/_aio", "warp_repo"),)
+"""(source folder, target folder), relative to the repository root: one generated module per source module."""
 
 HEADER = (
-    "# Generated from warp_repo/_repo_async.py by tools/async_to_sync.py: do not edit.\n"
+    "# Generated from {source} by tools/async_to_sync.py: do not edit.\n"
     "# Edit the async source and run `python tools/async_to_sync.py`.\n"
 )
+_HEADER_SOURCE = re.compile(r"^# Generated from (?P<source>\S+) by tools/async_to_sync\.py: do not edit\.$")
 
 RENAMES = {
     "asyncio": "time",
@@ -50,11 +66,18 @@ RENAMES = {
 }
 """Names whose sync twin is not simply the name without its ``Async``/``async_`` prefix."""
 
+MODULES = {
+    "warp_repo._repo_async": "warp_repo._repo_sync",
+    "warp_repo._aio": "warp_repo",
+}
+"""Dotted module names and their sync twins; a longer name starting with one (``warp_repo._aio.cdrs``) moves too."""
+
 UNWRAP = {"Awaitable"}
 """Generic types that exist only because of ``await``: ``Awaitable[X]`` -> ``X``."""
 
 _ASYNC_NAME = re.compile(r"\bAsync(?=[A-Z])|\basync_(?=[a-z])")
 _ASYNC_CLASS = re.compile(r"\bAsync(?=[A-Z])")
+_PROSE_AWAIT = re.compile(r"\bawait |\basync (?=(?:with|for|def)\b)")
 _WORD = re.compile(r"\b(" + "|".join(re.escape(k) for k in RENAMES) + r")\b")
 
 Edit = tuple[int, int, str]
@@ -69,8 +92,8 @@ def rename(name: str) -> str:
 
 
 def rename_text(text: str) -> str:
-    """The renames applied to prose (comments, docstrings): class names only, file names stay as written."""
-    return _WORD.sub(lambda m: RENAMES[m.group(1)], _ASYNC_CLASS.sub("", text))
+    """The renames applied to prose (comments, docstrings): class names and code examples; file names stay."""
+    return _WORD.sub(lambda m: RENAMES[m.group(1)], _ASYNC_CLASS.sub("", _PROSE_AWAIT.sub("", text)))
 
 
 def _offsets(source: str) -> list[int]:
@@ -78,6 +101,27 @@ def _offsets(source: str) -> list[int]:
     for line in source.splitlines(keepends=True):
         starts.append(starts[-1] + len(line))
     return starts
+
+
+def _module_span(tokens: list[tokenize.TokenInfo], i: int) -> tuple[int, str] | None:
+    """When a dotted name starting at ``tokens[i]`` begins with a name of ``MODULES``: its last token and twin."""
+    if i > 0 and tokens[i - 1].string == ".":
+        return None  # inside a dotted name, not at its start
+    parts = [tokens[i].string]
+    j = i
+    while (
+        j + 2 < len(tokens)
+        and tokens[j + 1].type == tokenize.OP
+        and tokens[j + 1].string == "."
+        and tokens[j + 2].type == tokenize.NAME
+    ):
+        j += 2
+        parts.append(tokens[j].string)
+    for count in range(len(parts), 1, -1):
+        dotted = ".".join(parts[:count])
+        if dotted in MODULES:
+            return i + 2 * (count - 1), MODULES[dotted]
+    return None
 
 
 def edits(source: str) -> list[Edit]:
@@ -89,10 +133,17 @@ def edits(source: str) -> list[Edit]:
         return starts[pos[0] - 1] + pos[1]
 
     out: list[Edit] = []
-    for i, tok in enumerate(tokens):
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
         following = tokens[i + 1] if i + 1 < len(tokens) else tok
         drops_async = tok.string == "async" and following.string in ("def", "with", "for")
-        if tok.type == tokenize.NAME and (drops_async or tok.string == "await"):
+        module = _module_span(tokens, i) if tok.type == tokenize.NAME else None
+        if module is not None:
+            last, twin = module
+            out.append((at(tok.start), at(tokens[last].end), twin))
+            i = last
+        elif tok.type == tokenize.NAME and (drops_async or tok.string == "await"):
             out.append((at(tok.start), at(following.start), ""))
         elif tok.type == tokenize.NAME and tok.string in UNWRAP and following.string == "[":
             close = _matching_bracket(tokens, i + 1)
@@ -106,6 +157,7 @@ def edits(source: str) -> list[Edit]:
             new = rename_text(tok.string)
             if new != tok.string:
                 out.append((at(tok.start), at(tok.end), new))
+        i += 1
     return out
 
 
@@ -121,20 +173,20 @@ def _matching_bracket(tokens: list[tokenize.TokenInfo], open_index: int) -> int:
     raise SyntaxError(f"unbalanced bracket after line {tokens[open_index].start[0]}")
 
 
-def rewrite(source: str) -> str:
+def rewrite(source: str, origin: str = "the async source") -> str:
     """The sync source, before import clean-up and formatting."""
     text = source
     for start, end, new in sorted(edits(source), reverse=True):
         text = text[:start] + new + text[end:]
-    return HEADER + text
+    return HEADER.format(source=origin) + text
 
 
-def _ruff(args: list[str], text: str) -> str:
+def _ruff(args: list[str], text: str, target: str) -> str:
     ruff = shutil.which("ruff")
     if ruff is None:
         raise SystemExit("error: ruff is needed to format the generated code (pip install -e '.[dev]')")
     done = subprocess.run(  # noqa: S603 - a fixed command line on our own generated source
-        [ruff, *args, "--stdin-filename", str(TARGET), "-"],
+        [ruff, *args, "--stdin-filename", target, "-"],
         input=text,
         capture_output=True,
         text=True,
@@ -146,30 +198,76 @@ def _ruff(args: list[str], text: str) -> str:
     return done.stdout
 
 
-def generate(source: str) -> str:
+def generate(source: str, origin: str, target: str) -> str:
     """The complete sync module for an async source."""
-    text = rewrite(source)
-    text = _ruff(["check", "--fix-only", "--exit-zero", "--select", "F401,I001,SIM117"], text)
-    return _ruff(["format"], text)
+    text = rewrite(source, origin)
+    text = _ruff(["check", "--fix-only", "--exit-zero", "--select", "F401,I001,SIM117,RUF022"], text, target)
+    return _ruff(["format"], text, target)
+
+
+def pairs() -> list[tuple[str, str]]:
+    """Every (async source, generated module): ``PAIRS``, then each module of each folder of ``PACKAGES``."""
+    found = list(PAIRS)
+    for source_dir, target_dir in PACKAGES:
+        folder = ROOT / source_dir
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.py")):
+            if path.name != "__init__.py":
+                found.append((f"{source_dir}/{path.name}", f"{target_dir}/{path.name}"))
+    return found
+
+
+def generated_from(path: Path) -> str | None:
+    """The source named in a module's generated header, or ``None`` when it was not generated by this tool."""
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8") as handle:
+        found = _HEADER_SOURCE.match(handle.readline().rstrip("\n"))
+    return found.group("source") if found else None
+
+
+def orphans(known: list[tuple[str, str]]) -> list[str]:
+    """Generated modules in the target folders whose source module no longer exists."""
+    targets = {target for _, target in known}
+    out = []
+    for _, target_dir in PACKAGES:
+        for path in sorted((ROOT / target_dir).glob("*.py")):
+            relative = f"{target_dir}/{path.name}"
+            source = generated_from(path)
+            if relative not in targets and source is not None and not (ROOT / source).exists():
+                out.append(relative)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write (or with ``--check``, compare) the generated sync module."""
+    """Write (or with ``--check``, compare) the generated sync modules."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true", help="exit 1 if the generated file is not up to date")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a generated file is not up to date")
     args = parser.parse_args(argv)
-    wanted = generate(SOURCE.read_text(encoding="utf-8"))
-    current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else None
-    if args.check:
-        if current != wanted:
-            print(f"{TARGET.relative_to(ROOT)} is out of date: run python tools/async_to_sync.py", file=sys.stderr)
-            return 1
-        print(f"{TARGET.relative_to(ROOT)} is up to date")
-        return 0
-    if current != wanted:
-        TARGET.write_text(wanted, encoding="utf-8")
-        print(f"wrote {TARGET.relative_to(ROOT)}")
-    return 0
+    stale = 0
+    known = pairs()
+    for source, target in known:
+        path = ROOT / target
+        if (source, target) not in PAIRS and path.exists() and generated_from(path) is None:
+            print(f"error: {target} exists and was not generated from {source}; rename one of them", file=sys.stderr)
+            stale += 1
+            continue
+        wanted = generate((ROOT / source).read_text(encoding="utf-8"), source, target)
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == wanted:
+            if args.check:
+                print(f"{target} is up to date")
+        elif args.check:
+            print(f"{target} is out of date: run python tools/async_to_sync.py", file=sys.stderr)
+            stale += 1
+        else:
+            path.write_text(wanted, encoding="utf-8")
+            print(f"wrote {target}")
+    for target in orphans(known):
+        print(f"{target} was generated from a module that no longer exists: delete it", file=sys.stderr)
+        stale += 1
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

@@ -242,14 +242,24 @@ def split_optional(tp: Any) -> tuple[Any, bool]:
 
 @dataclass(frozen=True)
 class Index:
-    """A named index; a column may carry ``DESC`` (``"start_time DESC"``)."""
+    """A named index: its keys, and the access method when it is not a B-tree.
+
+    A key is a column, optionally followed by ``DESC`` (``"start_time DESC"``), or an expression, optionally followed
+    by an operator class; each key is written the way ``pg_get_indexdef`` prints it, which is what the drift check
+    compares::
+
+        Index("idx_cdrs_org_time", "org_id", "start_time DESC")
+        Index("trunk_acl_network_idx", "set_masklen(ip_address, subnet_mask) inet_ops", using="gist")
+    """
 
     name: str
     columns: tuple[str, ...]
+    using: str = "btree"
 
-    def __init__(self, name: str, *columns: str) -> None:
+    def __init__(self, name: str, *columns: str, using: str = "btree") -> None:
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "columns", columns)
+        object.__setattr__(self, "using", using)
 
 
 @dataclass(frozen=True)

@@ -1071,7 +1071,8 @@ def _table_section(page: _Page, row: type[Row], catalog: _TypeCatalog, repos: _R
             action = "" if not column.nullable else " (optional)"
             page.add(f"- Foreign key `{column.name}` → [`{parent}.{parent_column}`]({_table_link(parent)}){action}")
     for index in spec.indexes:
-        page.add(f"- Index `{index.name}` on {_key_text(index.columns)}")
+        access = "" if index.using == "btree" else f" (`{index.using.upper()}`)"
+        page.add(f"- Index `{index.name}` on {_key_text(index.columns)}{access}")
     if spec.partition_by:
         page.add(
             f"- Partitioned by `RANGE ({spec.partition_by})`: monthly partitions `{spec.name}_YYYY_MM` and a "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.schema import SchemaItem
 
@@ -34,11 +36,21 @@ def _build(row: type[Row]) -> sa.Table:
         columns.append(sa.UniqueConstraint(*key, name=f"{spec.name}_{'_'.join(key)}_key"))
     table = sa.Table(spec.name, metadata, *columns, comment=spec.doc or None)
     for index in spec.indexes:
-        expressions = [
-            sa.desc(sa.column(c.split()[0])) if c.upper().endswith(" DESC") else table.c[c] for c in index.columns
-        ]
-        sa.Index(index.name, *expressions, _table=table)
+        expressions = [_index_key(table, key) for key in index.columns]
+        options: dict[str, Any] = {} if index.using == "btree" else {"postgresql_using": index.using}
+        sa.Index(index.name, *expressions, _table=table, **options)
     return table
+
+
+def _index_key(table: sa.Table, key: str) -> sa.ColumnElement[object] | sa.TextClause:
+    """A column, a column ``DESC``, or an expression (with its operator class) as written in the declaration."""
+    if key in table.c:
+        return table.c[key]
+    name, _, order = key.partition(" ")
+    if name in table.c and order.upper() == "DESC":
+        return sa.desc(sa.column(name))
+    # Declared text, never a caller's value: rendered as written inside the index's parentheses.
+    return sa.text(key)
 
 
 def table_of(row: type[Row]) -> sa.Table:

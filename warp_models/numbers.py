@@ -30,7 +30,10 @@ class PhoneNumber(Row):
 
     __table_spec__ = TableSpec(
         "phone_numbers",
-        indexes=(Index("idx_numbers_org_status", "org_id", "status"),),
+        indexes=(
+            Index("idx_numbers_org_status", "org_id", "status"),
+            Index("phone_numbers_status_state_number_idx", "status", "state", "number"),
+        ),
         tenant=OrgScoped(),
         doc="Phone number inventory. Unassigned numbers (no org_id) are platform inventory.",
     )

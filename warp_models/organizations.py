@@ -45,6 +45,7 @@ class Organization(Row):
 
     __table_spec__ = TableSpec(
         "organizations",
+        indexes=(Index("organizations_parent_org_id_idx", "parent_org_id"),),
         tenant=OrgScoped("id"),
         doc="Carrier accounts; organizations may nest under a parent.",
     )

@@ -118,6 +118,7 @@ class LcrRate(Row):
     __table_spec__ = TableSpec(
         "lcr_rates",
         unique=(("carrier_id", "prefix", "effective_date"),),
+        indexes=(Index("lcr_rates_prefix_effective_date_idx", "prefix", "effective_date"),),
         tenant=None,
         doc="LCR (least cost routing) rates: shared reference data, readable by every tenant.",
     )

@@ -92,6 +92,7 @@ class TrunkAcl(Row):
     __table_spec__ = TableSpec(
         "trunk_acl",
         unique=(("trunk_id", "ip_address"),),
+        indexes=(Index("trunk_acl_network_idx", "set_masklen(ip_address, subnet_mask) inet_ops", using="gist"),),
         tenant=ParentScoped("trunk_id", "sip_trunks"),
         doc="IP ACL for trunks.",
     )

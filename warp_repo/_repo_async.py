@@ -33,7 +33,7 @@ from warp_repo.errors import ConnectionUnavailable, NotFound, QueryError, transl
 
 T = TypeVar("T")
 
-_SAVEPOINT = "warp_copy_in"
+_SAVEPOINT = "warp_repo_atomic"
 _PARENT_CHECK_CHUNK = 1000
 
 
@@ -41,8 +41,10 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
     """Typed access to one table through an ``AsyncConnection``; rows come back validated as ``RowT``.
 
     Subclasses name the table's three models once, as type arguments (see ``warp_repo.repos``). Statements run in
-    the caller's transaction and are never committed here. A driver error is raised as the matching
-    ``warp_repo.errors`` class (chained ``from`` it) when the SDK knows one, else unchanged.
+    the caller's transaction and are never committed here (on an autocommit connection, a call of several
+    statements runs in a transaction of its own, as autocommit asks). A driver error is raised as the matching
+    ``warp_repo.errors`` class (chained ``from`` it) when the SDK knows one, else unchanged; after a database
+    error the caller's transaction is aborted, as with any psycopg statement, except in ``copy_in``.
     """
 
     def __init__(self, conn: AsyncConnection[Any]) -> None:
@@ -83,6 +85,28 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         async with self._conn.pipeline(), self._own_transaction():
             await self._conn.execute(SET_TENANT, (str(scope),))
             await cur.execute(stmt.sql, params)
+
+    @asynccontextmanager
+    async def _atomic(self) -> AsyncIterator[None]:
+        """All or nothing, the caller's transaction surviving a failure.
+
+        A savepoint of the caller's transaction; on an autocommit connection, a transaction of its own.
+        """
+        if self._conn.autocommit:
+            async with self._conn.transaction():
+                yield
+            return
+        await self._conn.execute(f"SAVEPOINT {_SAVEPOINT}")
+        try:
+            yield
+        except BaseException:
+            try:
+                await self._conn.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+                await self._conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            except psycopg.Error:  # the connection is gone: the caller's transaction is lost anyway
+                pass
+            raise
+        await self._conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
 
     def _own_transaction(self) -> AbstractAsyncContextManager[object]:
         """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
@@ -294,7 +318,8 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         prepared = [self._insert_values(c, self._scope) for c in creates]
         scoped = self._scope is not None
         out: builtins.list[RowT] = []
-        async with self._own_transaction():
+        # A row found in another organization is only known once the earlier rows are written: undo them too.
+        async with self._atomic() if scoped and len(prepared) > 1 else self._own_transaction():
             await self._check_parents(self._scope, [p for _, p in prepared if p is not None])
             await self._set_tenant(self._scope)
             for columns, batch in _runs([v for v, _ in prepared]):
@@ -338,26 +363,13 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
 
         Mappings are validated with the create model as they stream (scoped, one without ``org_id`` takes the
         repository's); a ``pydantic.ValidationError`` then names the row's index (0-based) first in each error's
-        ``loc``, e.g. ``(50001, 'start_time')``. The rows go in
-        under a savepoint of the caller's transaction (or, on an autocommit connection, in a transaction of their
+        ``loc``, e.g. ``(50001, 'start_time')``. Create models are taken as validated already. The rows go in
+        under a savepoint of the caller's transaction (on an autocommit connection, in a transaction of their
         own): when any row fails, validation or database error alike, none of them stays and the caller's
         transaction remains usable.
         """
-        if self._conn.autocommit:
-            async with self._conn.transaction():
-                return await self._copy(rows)
-        await self._conn.execute(f"SAVEPOINT {_SAVEPOINT}")
-        try:
-            written = await self._copy(rows)
-        except BaseException:
-            try:
-                await self._conn.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
-                await self._conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
-            except psycopg.Error:  # the connection is gone: the caller's transaction is lost anyway
-                pass
-            raise
-        await self._conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
-        return written
+        async with self._atomic():
+            return await self._copy(rows)
 
     async def _copy(self, rows: Iterable[CreateT | Mapping[str, Any]]) -> int:
         scope = self._scope

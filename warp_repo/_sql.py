@@ -682,15 +682,18 @@ def parse_order(t: TableInfo, order_by: OrderBy) -> tuple[Order, ...]:
 
 
 def model_rows(model: type[RowT]) -> BaseRowFactory[RowT]:
-    """A psycopg row factory validating each row into ``model`` (naive timestamps read as UTC)."""
+    """A psycopg row factory validating each row into ``model`` (naive timestamps read as UTC).
+
+    Every statement that returns rows selects the declared columns in declaration order, so the names are known
+    in advance; reading them from the cursor's description would cost more than the query on a fast network.
+    """
+    names = tuple(c.name for c in model.__columns__)
+    from_db = model.from_db
+
+    def make(values: Sequence[Any]) -> RowT:
+        return from_db(dict(zip(names, values, strict=True)))
 
     def factory(cursor: Any) -> RowMaker[RowT]:
-        names = [d.name for d in cursor.description or ()]
-        from_db = model.from_db
-
-        def make(values: Sequence[Any]) -> RowT:
-            return from_db(dict(zip(names, values, strict=True)))
-
         return make
 
     return factory

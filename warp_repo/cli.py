@@ -251,6 +251,23 @@ def _cmd_rotate_keys(ctx: Context) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _cmd_seed(ctx: Context) -> int:
+    from warp_repo._seed import run_seed
+
+    _confirm(ctx, "seed")
+    with ctx.console.status("applying migrations…"):
+        migrations.migrate(ctx.url, migrations_dir=ctx.migrations_dir)
+    run_seed(ctx.url, ctx.console, scale=ctx.args.scale, seed=ctx.args.seed)
+    return 0
+
+
 def _cmd_demo(ctx: Context) -> int:
     from warp_repo._demo import run_demo
 
@@ -306,6 +323,11 @@ def build_parser() -> argparse.ArgumentParser:
     prune.set_defaults(handler=_cmd_partitions_prune)
     rotate = add("rotate-keys", _cmd_rotate_keys, "re-encrypt encrypted columns under the current key")
     rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction (default 500)")
+    seed = add("seed", _cmd_seed, "fill the database with a realistic platform; the same seed gives the same rows")
+    seed.add_argument(
+        "--scale", type=_positive, default=10, help="tenant organizations, ~1,000 calls and ~300 messages each"
+    )
+    seed.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same rows (default 0)")
     add("demo", _cmd_demo, "migrate, check and describe the database (the embedded one if none is configured)")
     return parser
 

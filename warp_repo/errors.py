@@ -8,7 +8,9 @@ The tree (every class is a ``warp_models.errors.WarpError``)::
     │   ├── Conflict              23505: a unique key is taken (.constraint, .columns)
     │   ├── InvalidReference      23503: a foreign key points at no row, or a row is still referenced
     │   ├── ConstraintViolation   23502 NOT NULL, 23514 CHECK and the rest of class 23 (.constraint, .column)
-    │   └── SerializationFailure  40001 / 40P01: the transaction lost a race; run it again (``transaction()``)
+    │   ├── SerializationFailure  40001 / 40P01: the transaction lost a race; run it again (``transaction()``)
+    │   ├── LimitExceeded         an organization's limit or an account's credit would be exceeded (.limit_name)
+    │   └── InvalidTransition     the row's state forbids the change asked for (.current, .requested)
     ├── TenantScopeError          a call would read or write another organization's rows
     ├── InvalidCursor             a page cursor is malformed, was altered, or belongs to another query
     ├── QueryError                the repository was asked for something it cannot express (a misuse)
@@ -38,6 +40,8 @@ __all__ = [
     "ConstraintViolation",
     "InvalidCursor",
     "InvalidReference",
+    "InvalidTransition",
+    "LimitExceeded",
     "NotFound",
     "QueryError",
     "RepositoryError",
@@ -143,6 +147,45 @@ class SerializationFailure(RepositoryError):
     """
 
     attempts: int = 1
+
+
+class LimitExceeded(RepositoryError):
+    """The change would take an organization past one of its limits; nothing was changed.
+
+    Raised by the domain services, never by the server: ``max_trunks`` and ``max_numbers`` of
+    ``organization_settings``, the ``credit_limit`` of a billing account, a campaign's ``total_recipients``.
+    Raise the limit, or free something first.
+
+    Attributes:
+        limit_name: the column holding the limit.
+        limit: its value.
+        current: what it was checked against (rows held, or the balance the change would reach).
+    """
+
+    def __init__(
+        self, message: str, *, limit_name: str, limit: object, current: object, table: str | None = None
+    ) -> None:
+        super().__init__(message, table=table)
+        self.limit_name = limit_name
+        self.limit = limit
+        self.current = current
+
+
+class InvalidTransition(RepositoryError):
+    """The row is not in a state from which the change is allowed; nothing was changed.
+
+    A phone number that is no longer available, a message status that would go backwards. Read the row again:
+    another request may have changed it first.
+
+    Attributes:
+        current: the state found.
+        requested: the state asked for.
+    """
+
+    def __init__(self, message: str, *, current: str | None, requested: str, table: str | None = None) -> None:
+        super().__init__(message, table=table)
+        self.current = current
+        self.requested = requested
 
 
 class TenantScopeError(WarpError):

@@ -24,7 +24,15 @@ from warp_models import migrations
 from warp_repo import cli
 
 ROOT = Path(__file__).resolve().parents[2]
-GUIDES = ("index.md", "getting-started.md", "migration-guide.md", "schema-conventions.md", "troubleshooting.md")
+GUIDES = (
+    "index.md",
+    "getting-started.md",
+    "migration-guide.md",
+    "schema-conventions.md",
+    "troubleshooting.md",
+    "testing.md",
+    "cookbook.md",
+)
 EMPTY_DATABASE = "<!-- snippets: empty database -->"
 DatabaseFactory = Callable[[], str]
 _FENCE = re.compile(r"^```(?P<lang>[\w-]*)\s*$")

@@ -22,6 +22,7 @@ from warp_models import (
 )
 from warp_models.migrations import migrate
 from warp_repo._sql import Eq, Ge, Gt, In, IsNull, Le, Lt, Ne, Order, Range
+from warp_repo.errors import TenantScopeError
 from warp_repo.repos import CdrRepo, LcrRateRepo, OrganizationRepo, TrunkRepo
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -202,3 +203,18 @@ def test_statements_are_compiled_once_per_shape(trunks: TrunkRepo, org_id: uuid.
     after = _sql.select_rows.cache_info()
     assert after.misses == before.misses
     assert after.hits == before.hits + 3
+
+
+def test_a_scoped_upsert_batch_meeting_another_organizations_row_writes_nothing(
+    conn: psycopg.Connection[Any], trunks: TrunkRepo, org_id: uuid.UUID
+) -> None:
+    other = OrganizationRepo(conn).insert(OrganizationCreate(name="Other")).id
+    theirs = TrunkRepo(conn).insert(new_trunk(other, "theirs"))
+    batch = [
+        SipTrunkCreate(org_id=org_id, name="mine", username="acme-mine"),
+        SipTrunkCreate(org_id=org_id, name="grab", username=theirs.username),
+    ]
+    with pytest.raises(TenantScopeError, match="another organization"):
+        trunks.upsert_many(batch, on=("username",))
+    assert trunks.count() == 0, "the first row of the batch was undone"
+    assert TrunkRepo(conn).get(theirs.id) == theirs

@@ -63,12 +63,16 @@ def test_the_generator_rewrites_async_code_and_its_check_fails_when_stale(
         "            time.sleep(0)\n"
         "        return transaction(Repo(conn))\n"
     )
-    stale = tmp_path / "_repo_sync.py"
+    (tmp_path / "source.py").write_text((ROOT / "warp_repo" / "_repo_async.py").read_text())
+    stale = tmp_path / "generated.py"
     stale.write_text("# stale\n")
-    monkeypatch.setattr(generator, "TARGET", stale)
     monkeypatch.setattr(generator, "ROOT", tmp_path)
+    monkeypatch.setattr(generator, "PAIRS", (("source.py", "generated.py"),))
     assert generator.main(["--check"]) == 1
     assert stale.read_text() == "# stale\n", "--check never writes"
+    assert generator.main([]) == 0
+    assert generator.main(["--check"]) == 0
+    assert "def get(self, key: UUID)" in stale.read_text()
 
 
 def test_the_sync_repository_has_every_method_of_the_async_one() -> None:

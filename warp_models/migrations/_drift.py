@@ -115,9 +115,37 @@ WHERE n.nspname = current_schema() AND NOT c.relispartition
 """
 
 
-def _index_columns(definition: str) -> str:
-    inside = definition[definition.rindex("(") + 1 : definition.rindex(")")]
-    return ", ".join(part.strip() for part in inside.split(","))
+_USING = re.compile(r" USING (\w+) \(")
+
+
+def _index_shape(definition: str) -> tuple[str, str]:
+    """The access method and the keys of an index, read from its ``pg_get_indexdef`` text.
+
+    The keys are the text inside the parentheses after ``USING method``, which may hold expressions with
+    parentheses of their own (``set_masklen(ip_address, subnet_mask) inet_ops``); ``INCLUDE`` and ``WHERE`` follow.
+    """
+    found = _USING.search(definition)
+    if found is None:
+        return "", definition
+    depth, start = 1, found.end()
+    end = start
+    while end < len(definition) and depth:
+        depth += {"(": 1, ")": -1}.get(definition[end], 0)
+        end += 1
+    keys, depth, part = [], 0, ""
+    for char in definition[start : end - 1]:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            keys.append(part.strip())
+            part = ""
+        else:
+            part += char
+    keys.append(part.strip())
+    return found.group(1), ", ".join(keys)
+
+
+def _index_text(using: str, keys: str) -> str:
+    return f"({keys})" if using == "btree" else f"USING {using} ({keys})"
 
 
 def check_drift(
@@ -150,9 +178,9 @@ def check_drift(
         live_constraints[str(table)].append(
             (str(kind), tuple(cols), None if ref_table is None else str(ref_table), tuple(ref_cols or ()))  # type: ignore[arg-type]
         )
-    live_indexes: dict[str, dict[str, str]] = defaultdict(dict)
+    live_indexes: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
     for table, index, definition in conn.execute(_INDEXES).fetchall():
-        live_indexes[str(table)][str(index)] = _index_columns(str(definition))
+        live_indexes[str(table)][str(index)] = _index_shape(str(definition))
 
     for name in sorted(set(live_tables) - set(declared) - ENGINE_TABLES):
         if tables is None:
@@ -172,7 +200,7 @@ def _compare_table(
     live_table: tuple[object, ...],
     columns: dict[str, tuple[str, bool, str | None]],
     constraints: list[tuple[str, tuple[str, ...], str | None, tuple[str, ...]]],
-    indexes: dict[str, str],
+    indexes: dict[str, tuple[str, str]],
 ) -> list[Drift]:
     spec = row.__table_spec__
     name = spec.name
@@ -209,11 +237,12 @@ def _compare_table(
             if ((column.name,), ref_table, (ref_column,)) not in live_fks:
                 out.append(Drift(name, "foreign key", f"REFERENCES {column.col.references}", "none", column.name))
     for index in spec.indexes:
-        want = ", ".join(index.columns)
+        shape = (index.using, ", ".join(index.columns))
+        expected = f"{index.name} {_index_text(*shape)}"
         if index.name not in indexes:
-            out.append(Drift(name, "missing index", f"{index.name} ({want})", "nothing"))
-        elif indexes[index.name] != want:
-            out.append(Drift(name, "index", f"{index.name} ({want})", f"({indexes[index.name]})"))
+            out.append(Drift(name, "missing index", expected, "nothing"))
+        elif indexes[index.name] != shape:
+            out.append(Drift(name, "index", expected, _index_text(*indexes[index.name])))
 
     _, relkind, partition_key, has_default = live_table
     if spec.partition_by is not None:

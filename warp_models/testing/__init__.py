@@ -1,0 +1,38 @@
+"""Test data for WARP: a telecom Faker provider, a factory per table and a pytest plugin.
+
+.. code-block:: python
+
+    from warp_models.testing import Factories
+
+    factories = Factories(seed=7, conn=conn)            # one seeded generator for every table
+    trunk = factories.trunk.create()                    # its organization is made too
+    cdrs = factories.cdr.batch(100, org_id=trunk.org_id)  # calls through that trunk, from its numbers
+    factories.cdr.copy(1_000_000, org_id=trunk.org_id)  # streamed with COPY
+    invoice = factories.invoice.build()                 # a valid InvoiceCreate, nothing stored
+
+The pytest plugin (``warp_models.testing.pytest_plugin``, registered as ``warp``) gives tests a migrated
+database, a rolled-back transaction per test as a non-superuser role, these factories bound to it, and an
+isolated Redis.
+"""
+
+from warp_models.testing._database import TestDatabase, TestDatabaseError
+from warp_models.testing._factory import Factory, FactoryError, Plan
+from warp_models.testing._provider import CallOutcome, NanpNumber, TelecomProvider, sms_encoding, sms_segments
+from warp_models.testing._set import Factories, Tenant
+from warp_models.testing._unique import SpaceExhausted
+
+__all__ = [
+    "CallOutcome",
+    "Factories",
+    "Factory",
+    "FactoryError",
+    "NanpNumber",
+    "Plan",
+    "SpaceExhausted",
+    "TelecomProvider",
+    "Tenant",
+    "TestDatabase",
+    "TestDatabaseError",
+    "sms_encoding",
+    "sms_segments",
+]
