@@ -10,31 +10,39 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from copy import copy
 from itertools import islice
 from types import TracebackType
-from typing import Any, Self, TypeVar
-from uuid import UUID
+from typing import Any, LiteralString, Self, TypeVar
+from uuid import UUID, uuid4
 
 import psycopg
-from psycopg import AsyncConnection, AsyncCursor
+import sqlalchemy as sa
+from psycopg import AsyncConnection, AsyncCursor, sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from warp_models._columns import ParentScoped
+from warp_models import AuditLog, AuditLogCreate, Row
+from warp_models._columns import OrgScoped, ParentScoped
 from warp_repo import _sql
 from warp_repo._cursor import Page, check_sortable, decode_cursor, encode_cursor
 from warp_repo._sql import SET_TENANT, CreateT, Filter, OrderBy, RepoCore, RowT, Statement, UpdateT
 from warp_repo._tx import RetryPolicy, gave_up, is_retryable, not_idle_error
-from warp_repo.errors import ConnectionUnavailable, NotFound, QueryError, translating
+from warp_repo.audit import Actor, audit_entry
+from warp_repo.errors import ConnectionUnavailable, NotFound, QueryError, TenantScopeError, translating
 
 T = TypeVar("T")
 
 _SAVEPOINT = "warp_repo_atomic"
 _PARENT_CHECK_CHUNK = 1000
+_PLATFORM_REACH: LiteralString = "SELECT set_config('warp.platform', 'on', true)"
+"""Asks for the platform reach for the rest of the current transaction (granted to the platform role only)."""
+_ROW_SECURITY: LiteralString = "SELECT row_security_active(%s::regclass)"
+_AUDIT_TABLE = "audit_logs"
 
 
 class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
@@ -45,16 +53,34 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
     statements runs in a transaction of its own, as autocommit asks). A driver error is raised as the matching
     ``warp_repo.errors`` class (chained ``from`` it) when the SDK knows one, else unchanged; after a database
     error the caller's transaction is aborted, as with any psycopg statement, except in ``copy_in``.
+
+    Every write leaves an audit trail in the same transaction (see ``warp_repo.audit``): one ``audit_logs`` row per
+    row inserted, updated, upserted or deleted (action ``insert``, ``update``, ``upsert`` or ``delete``;
+    ``resource_type`` the table, ``resource_id`` the row's key, ``org_id`` the repository's organization or else
+    the row's, the columns written under ``metadata.changes``, secret values redacted), and one per ``copy_in``
+    call that wrote rows (action ``copy``, the count under ``metadata.rows``). The audit rows of one call go in
+    one pipelined batch; writes to ``audit_logs`` itself are not audited. Under row-level security the audit row
+    is checked like any other: it must belong to the transaction's tenant (or have the platform reach).
+
+    Args:
+        conn: the connection statements run on.
+        actor: who makes the changes, recorded in the audit trail (``for_org(..., actor=...)`` can set it too).
     """
 
-    def __init__(self, conn: AsyncConnection[Any]) -> None:
+    def __init__(self, conn: AsyncConnection[Any], *, actor: Actor | None = None) -> None:
         self._conn = conn
         self._scope = None
+        self._actor = actor or Actor()
 
     @property
     def connection(self) -> AsyncConnection[Any]:
         """The connection statements run on."""
         return self._conn
+
+    @property
+    def actor(self) -> Actor:
+        """Who the audit trail says makes this repository's changes."""
+        return self._actor
 
     def __repr__(self) -> str:
         scope = f" org_id={self._scope}" if self._scope is not None else ""
@@ -62,28 +88,45 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
 
     # --- execution ---------------------------------------------------------------------------------------------
 
-    async def _fetch(self, stmt: Statement, params: dict[str, Any], scope: UUID | None) -> builtins.list[RowT]:
+    async def _fetch(
+        self, stmt: Statement, params: dict[str, Any], scope: UUID | None, platform: bool = False
+    ) -> builtins.list[RowT]:
         with translating(self.model):
             async with self._conn.cursor(row_factory=self._rows()) as cur:
-                await self._execute(cur, stmt, params, scope)
+                await self._execute(cur, stmt, params, scope, platform)
                 return await cur.fetchall()
 
-    async def _scalar(self, stmt: Statement, params: dict[str, Any], scope: UUID | None) -> Any:
+    async def _scalar(self, stmt: Statement, params: dict[str, Any], scope: UUID | None, platform: bool = False) -> Any:
         with translating(self.model):
             async with self._conn.cursor() as cur:
-                await self._execute(cur, stmt, params, scope)
+                await self._execute(cur, stmt, params, scope, platform)
                 row = await cur.fetchone()
                 return row[0] if row is not None else None
 
+    async def _tuples(self, stmt: Statement, params: dict[str, Any], scope: UUID | None) -> builtins.list[Any]:
+        with translating(self.model):
+            async with self._conn.cursor() as cur:
+                await self._execute(cur, stmt, params, scope)
+                return await cur.fetchall()
+
     async def _execute(
-        self, cur: AsyncCursor[Any], stmt: Statement, params: dict[str, Any], scope: UUID | None
+        self,
+        cur: AsyncCursor[Any],
+        stmt: Statement,
+        params: dict[str, Any],
+        scope: UUID | None,
+        platform: bool = False,
     ) -> None:
-        if scope is None:
+        if scope is None and not platform:
             await cur.execute(stmt.sql, params)
             return
-        # The tenant context travels with the statement, in one round trip, and lasts until the transaction ends.
+        # The tenant context (or the platform reach) travels with the statement, in one round trip, and lasts
+        # until the transaction ends.
         async with self._conn.pipeline(), self._own_transaction():
-            await self._conn.execute(SET_TENANT, (str(scope),))
+            if scope is not None:
+                await self._conn.execute(SET_TENANT, (str(scope),))
+            else:
+                await self._conn.execute(_PLATFORM_REACH)
             await cur.execute(stmt.sql, params)
 
     @asynccontextmanager
@@ -138,6 +181,76 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
                     out.extend(await result.fetchall())
         return out
 
+    # --- audit trail -------------------------------------------------------------------------------------------
+
+    @property
+    def _audited(self) -> bool:
+        return self._info.name != _AUDIT_TABLE
+
+    def _entry(
+        self,
+        action: str,
+        org_id: UUID | None,
+        key: Any = None,
+        changes: Mapping[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> AuditLogCreate:
+        actor = self._actor
+        return audit_entry(
+            action,
+            org_id=org_id,
+            resource_type=self._info.name,
+            resource_id=key,
+            user_id=actor.user_id,
+            api_key_id=actor.api_key_id,
+            ip_address=actor.ip_address,
+            user_agent=actor.user_agent,
+            changes=changes,
+            metadata=metadata,
+        )
+
+    def _row_org(self, row: Row) -> UUID | None:
+        """The organization an audit entry about ``row`` belongs to: the scope, else the row's own."""
+        if self._scope is not None:
+            return self._scope
+        tenant = self._info.tenant
+        return getattr(row, tenant.column) if isinstance(tenant, OrgScoped) else None
+
+    async def _audit_rows(self, action: str, rows: Sequence[RowT], written: Sequence[Iterable[str]]) -> None:
+        """One entry per changed row; ``written[i]`` names the columns written to ``rows[i]``."""
+        if not self._audited or not rows:
+            return
+        key = self._info.key
+        entries = [
+            self._entry(action, self._row_org(row), getattr(row, key), {name: getattr(row, name) for name in names})
+            for row, names in zip(rows, written, strict=True)
+        ]
+        await self._write_audit(entries)
+
+    async def _audit_deleted(self, gone: Sequence[Any]) -> None:
+        """One ``delete`` entry per deleted row; ``gone`` holds (key, organization column if any) tuples."""
+        if not self._audited or not gone:
+            return
+        tenant = self._info.tenant
+        own = isinstance(tenant, OrgScoped)
+        # An organization's own deletion entry cannot reference it (audit_logs.org_id is a foreign key): it names
+        # the organization as its resource only.
+        root = own and tenant is not None and tenant.column == self._info.key
+        entries = []
+        for found in gone:
+            org = None if root else self._scope if self._scope is not None else (found[-1] if own else None)
+            entries.append(self._entry("delete", org, found[0]))
+        await self._write_audit(entries)
+
+    async def _write_audit(self, entries: Sequence[AuditLogCreate]) -> None:
+        """Insert audit entries in one pipelined batch per column set (one round trip for a whole call)."""
+        if not entries:
+            return
+        with translating(AuditLog):
+            async with self._conn.cursor() as cur:
+                for columns, batch in _runs([e.to_db() for e in entries]):
+                    await cur.executemany(_sql.insert_row(AuditLog, columns).sql, batch)
+
     # --- reads -------------------------------------------------------------------------------------------------
 
     async def get(self, key: UUID) -> RowT | None:
@@ -180,14 +293,19 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         return await self._list(filters, order_by, limit, self._scope)
 
     async def _list(
-        self, filters: Sequence[Filter], order_by: OrderBy, limit: int | None, scope: UUID | None
+        self,
+        filters: Sequence[Filter],
+        order_by: OrderBy,
+        limit: int | None,
+        scope: UUID | None,
+        platform: bool = False,
     ) -> builtins.list[RowT]:
         where, params = _sql.bind_filters(self._info, filters)
         order = _sql.parse_order(self._info, order_by) if order_by else ()
         stmt = _sql.select_rows(self.model, where, scope is not None, order, limit is not None)
         if limit is not None:
             params["limit"] = limit
-        return await self._fetch(stmt, params | self._scope_params(scope), scope)
+        return await self._fetch(stmt, params | self._scope_params(scope), scope, platform)
 
     async def count(self, *filters: Filter) -> int:
         """How many rows match every filter.
@@ -198,10 +316,10 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         self._require_scope("count")
         return await self._count(filters, self._scope)
 
-    async def _count(self, filters: Sequence[Filter], scope: UUID | None) -> int:
+    async def _count(self, filters: Sequence[Filter], scope: UUID | None, platform: bool = False) -> int:
         where, params = _sql.bind_filters(self._info, filters)
         stmt = _sql.count_rows(self.model, where, scope is not None)
-        return int(await self._scalar(stmt, params | self._scope_params(scope), scope))
+        return int(await self._scalar(stmt, params | self._scope_params(scope), scope, platform))
 
     async def exists(self, *filters: Filter) -> bool:
         """Whether any row matches every filter.
@@ -233,7 +351,13 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         return await self._page(filters, after, limit, order_by, self._scope)
 
     async def _page(
-        self, filters: Sequence[Filter], after: str | None, limit: int, order_by: OrderBy, scope: UUID | None
+        self,
+        filters: Sequence[Filter],
+        after: str | None,
+        limit: int,
+        order_by: OrderBy,
+        scope: UUID | None,
+        platform: bool = False,
     ) -> Page[RowT]:
         if limit < 1:
             raise QueryError(f"page(limit={limit}): a page holds at least one row")
@@ -247,7 +371,7 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
             params |= {f"k{i}": v for i, v in enumerate(position)}
         stmt = _sql.select_rows(self.model, where, scope is not None, order, True, keyset)
         params["limit"] = limit + 1
-        rows = await self._fetch(stmt, params | self._scope_params(scope), scope)
+        rows = await self._fetch(stmt, params | self._scope_params(scope), scope, platform)
         if len(rows) <= limit:
             return Page(rows, None)
         items = rows[:limit]
@@ -265,7 +389,9 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         values, parent = self._insert_values(create, self._scope)
         await self._check_parents(self._scope, [parent] if parent is not None else [])
         stmt = _sql.insert_row(self.model, tuple(values))
-        rows = await self._fetch(stmt, _prefixed(values), self._scope)
+        async with self._own_transaction():
+            rows = await self._fetch(stmt, _prefixed(values), self._scope)
+            await self._audit_rows("insert", rows, [values])
         return rows[0]
 
     async def insert_many(self, creates: Iterable[CreateT]) -> builtins.list[RowT]:
@@ -277,6 +403,7 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
             await self._set_tenant(self._scope)
             for columns, batch in _runs([v for v, _ in prepared]):
                 out.extend(await self._run_many(_sql.insert_row(self.model, columns), batch))
+            await self._audit_rows("insert", out, [v for v, _ in prepared])
         return out
 
     async def update(self, key: UUID, patch: UpdateT) -> RowT:
@@ -292,7 +419,9 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         await self._check_parents(self._scope, [parent] if parent is not None else [])
         stmt = _sql.update_row(self.model, tuple(values), self._scope is not None)
         params = _prefixed(values) | {"key": key} | self._scope_params(self._scope)
-        rows = await self._fetch(stmt, params, self._scope)
+        async with self._own_transaction():
+            rows = await self._fetch(stmt, params, self._scope)
+            await self._audit_rows("update", rows, [values])
         if not rows:
             raise self._not_found(key)
         return rows[0]
@@ -333,13 +462,16 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
                             if not found:
                                 raise self._held_elsewhere(key)
                             out.extend(found)
+            await self._audit_rows("upsert", out, [v for v, _ in prepared])
         return out
 
     async def delete(self, key: UUID) -> bool:
         """Delete the row whose key is ``key``; whether there was one (in the repository's organization)."""
-        stmt = _sql.delete_by_key(self.model, self._scope is not None)
-        rows = await self._scalar(stmt, {"key": key, **self._scope_params(self._scope)}, self._scope)
-        return rows is not None
+        stmt = _delete_returning(self.model, None, self._scope is not None)
+        async with self._own_transaction():
+            gone = await self._tuples(stmt, {"key": key, **self._scope_params(self._scope)}, self._scope)
+            await self._audit_deleted(gone)
+        return bool(gone)
 
     async def delete_where(self, *filters: Filter) -> int:
         """Delete the rows matching every filter (at least one); how many were deleted.
@@ -352,11 +484,11 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
             raise QueryError("delete_where() needs at least one filter; it never empties a table")
         self._require_scope("delete_where")
         where, params = _sql.bind_filters(self._info, filters)
-        stmt = _sql.delete_rows(self.model, where, self._scope is not None)
-        with translating(self.model):
-            async with self._conn.cursor() as cur:
-                await self._execute(cur, stmt, params | self._scope_params(self._scope), self._scope)
-                return cur.rowcount
+        stmt = _delete_returning(self.model, where, self._scope is not None)
+        async with self._own_transaction():
+            gone = await self._tuples(stmt, params | self._scope_params(self._scope), self._scope)
+            await self._audit_deleted(gone)
+        return len(gone)
 
     async def copy_in(self, rows: Iterable[CreateT | Mapping[str, Any]]) -> int:
         """Stream rows into the table with ``COPY ... FROM STDIN (FORMAT BINARY)``; how many were written.
@@ -367,6 +499,16 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         under a savepoint of the caller's transaction (on an autocommit connection, in a transaction of their
         own): when any row fails, validation or database error alike, none of them stays and the caller's
         transaction remains usable.
+
+        Where row-level security applies to the current role (``row_security_active``, asked once per call),
+        PostgreSQL refuses ``COPY FROM`` into the table: the rows are then copied into a temporary staging table
+        (unique to the call, dropped at the end) and moved in with ``INSERT ... SELECT``, so the policies check
+        every row. A row the policies refuse (another organization than the transaction's tenant context, SQLSTATE
+        42501) raises ``TenantScopeError``, chained from the driver's error, and leaves no row. A superuser or a
+        role that bypasses row-level security copies straight into the table.
+
+        The audit trail gets one entry per call that wrote rows (action ``copy``, the count under
+        ``metadata.rows``), not one per row.
         """
         async with self._atomic():
             return await self._copy(rows)
@@ -374,18 +516,43 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
     async def _copy(self, rows: Iterable[CreateT | Mapping[str, Any]]) -> int:
         scope = self._scope
         await self._set_tenant(scope)
-        items = self._ingest(rows, scope)
+        staging = await self._staging()
+        orgs: set[Any] = set()
+        items = self._ingest(rows, scope, orgs)
         if scope is None or not isinstance(self._info.tenant, ParentScoped):
-            return await self._copy_stream(items)
-        # Parents are checked before their rows are sent: no other statement can run while a COPY streams.
-        written = 0
-        for chunk in _chunks(items, _PARENT_CHECK_CHUNK):
-            await self._check_parents(scope, {parent for _, parent in chunk if parent is not None})
-            written += await self._copy_stream(iter(chunk))
+            written = await self._copy_stream(items, staging)
+        else:
+            # Parents are checked before their rows are sent: no other statement can run while a COPY streams.
+            written = 0
+            for chunk in _chunks(items, _PARENT_CHECK_CHUNK):
+                await self._check_parents(scope, {parent for _, parent in chunk if parent is not None})
+                written += await self._copy_stream(iter(chunk), staging)
+        if staging is not None:
+            await self._conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(staging)))
+        if written and self._audited:
+            org = scope if scope is not None else (next(iter(orgs)) if len(orgs) == 1 else None)
+            await self._write_audit([self._entry("copy", org, metadata={"rows": written})])
         return written
 
-    async def _copy_stream(self, items: Iterator[tuple[dict[str, Any], UUID | None]]) -> int:
-        """``COPY`` rows; a new ``COPY`` starts whenever the set of columns given changes."""
+    async def _staging(self) -> str | None:
+        """A new temporary table shaped like this one when row-level security applies (``COPY`` refuses it)."""
+        cur = await self._conn.execute(_ROW_SECURITY, (self._info.name,))
+        found = await cur.fetchone()
+        if found is None or not found[0]:
+            return None
+        staging = f"warp_copy_{uuid4().hex}"
+        await self._conn.execute(
+            sql.SQL("CREATE TEMPORARY TABLE {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
+                sql.Identifier(staging), sql.Identifier(self._info.name)
+            )
+        )
+        return staging
+
+    async def _copy_stream(self, items: Iterator[tuple[dict[str, Any], UUID | None]], staging: str | None) -> int:
+        """``COPY`` rows; a new ``COPY`` starts whenever the set of columns given changes.
+
+        With a staging table, each ``COPY`` goes there and its rows are then moved into the table.
+        """
         written = 0
         pending = next(items, None)
         with translating(self.model):
@@ -393,19 +560,48 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
                 while pending is not None:
                     columns = tuple(pending[0])
                     stmt = _sql.copy_rows(self.model, columns)
-                    async with cur.copy(stmt.sql) as copy_:
+                    target: sql.SQL | sql.Composed = sql.SQL(stmt.sql)
+                    if staging is not None:
+                        target = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+                            sql.Identifier(staging), _names(columns)
+                        )
+                    async with cur.copy(target) as copy_:
                         copy_.set_types(builtins.list(stmt.types))
                         while pending is not None and tuple(pending[0]) == columns:
                             await copy_.write_row(builtins.list(pending[0].values()))
                             written += 1
                             pending = next(items, None)
+                    if staging is not None:
+                        await self._move_staged(cur, staging, columns)
         return written
 
+    async def _move_staged(self, cur: AsyncCursor[Any], staging: str, columns: tuple[str, ...]) -> None:
+        """Move the staged rows into the table, through its policies, and empty the staging table."""
+        names = _names(columns)
+        move = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
+            sql.Identifier(self._info.name), names, names, sql.Identifier(staging)
+        )
+        try:
+            await cur.execute(move)
+        except psycopg.errors.InsufficientPrivilege as exc:
+            where = f"organization {self._scope}" if self._scope is not None else "the transaction's tenant context"
+            raise TenantScopeError(
+                f"{self._info.name}: row-level security refused a copied row: it belongs to another organization "
+                f"than {where} (SQLSTATE 42501); no row was written"
+            ) from exc
+        await cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(staging)))
+
     def _ingest(
-        self, rows: Iterable[CreateT | Mapping[str, Any]], scope: UUID | None
+        self, rows: Iterable[CreateT | Mapping[str, Any]], scope: UUID | None, orgs: set[Any]
     ) -> Iterator[tuple[dict[str, Any], UUID | None]]:
+        """The rows as values to copy; unscoped, the organizations they belong to are collected in ``orgs``."""
+        tenant = self._info.tenant
+        column = tenant.column if scope is None and isinstance(tenant, OrgScoped) else None
         for index, item in enumerate(rows):
-            yield self._insert_values(self._validated(index, item, scope), scope)
+            values, parent = self._insert_values(self._validated(index, item, scope), scope)
+            if column is not None:
+                orgs.add(values.get(column))
+            yield values, parent
 
     def _not_found(self, key: UUID) -> NotFound:
         where = f" in organization {self._scope}" if self._scope is not None else ""
@@ -421,15 +617,21 @@ class AsyncTenantRepo(AsyncRepo[RowT, CreateT, UpdateT]):
 
     _tenant_api = True
 
-    def for_org(self, org_id: UUID) -> Self:
+    def for_org(self, org_id: UUID, *, actor: Actor | None = None) -> Self:
         """This repository limited to one organization.
 
         Every read sees only that organization's rows, inserts are stamped with it, a write whose row belongs
         to another organization raises ``TenantScopeError``, and each statement first sets the transaction's
         tenant context (``set_config('warp.org_id', ..., true)``, transaction-local).
+
+        Args:
+            org_id: the organization.
+            actor: who makes the changes, for the audit trail; this repository's actor when ``None``.
         """
         scoped = copy(self)
         scoped._scope = org_id
+        if actor is not None:
+            scoped._actor = actor
         return scoped
 
     async def by_org(self, org_id: UUID) -> builtins.list[RowT]:
@@ -446,23 +648,50 @@ class AsyncTenantRepo(AsyncRepo[RowT, CreateT, UpdateT]):
     ) -> builtins.list[RowT]:
         """``list`` across every organization: for platform operators and jobs, never for a tenant's request.
 
+        The statement asks for the platform reach (``set_config('warp.platform', 'on', true)``, in the same round
+        trip; it lasts until the transaction ends). Under row-level security only a member of the platform role
+        is granted it: an application login sees no more than its tenant context allows (nothing without one).
+
         Raises:
             TenantScopeError: the repository is scoped (``for_org``): a scoped repository never reads wider.
         """
         self._refuse_other_org(None, "unscoped_platform_list")
-        return await self._list(filters, order_by, limit, None)
+        return await self._list(filters, order_by, limit, None, True)
 
     async def unscoped_platform_count(self, *filters: Filter) -> int:
         """``count`` across every organization (unscoped repositories only)."""
         self._refuse_other_org(None, "unscoped_platform_count")
-        return await self._count(filters, None)
+        return await self._count(filters, None, True)
 
     async def unscoped_platform_page(
         self, *filters: Filter, after: str | None = None, limit: int = 50, order_by: OrderBy = ()
     ) -> Page[RowT]:
         """``page`` across every organization (unscoped repositories only)."""
         self._refuse_other_org(None, "unscoped_platform_page")
-        return await self._page(filters, after, limit, order_by, None)
+        return await self._page(filters, after, limit, order_by, None, True)
+
+
+@functools.cache
+def _delete_returning(row: type[Row], where: _sql.WhereShape | None, scoped: bool) -> Statement:
+    """``DELETE`` the row ``%(key)s`` (``where`` is ``None``) or the rows matching filters.
+
+    Each deleted row returns its key and, where the table has one, its organization column: what the audit trail
+    records.
+    """
+    t = _sql.info(row)
+    returned = [t.table.c[t.key]]
+    if isinstance(t.tenant, OrgScoped) and t.tenant.column != t.key:
+        returned.append(t.table.c[t.tenant.column])
+    if where is None:
+        cond = [t.table.c[t.key] == sa.bindparam("key"), *([_sql.scope_clause(t)] if scoped else [])]
+    else:
+        cond = _sql._where(t, where, scoped)
+    compiled = sa.delete(t.table).where(*cond).returning(*returned).compile(dialect=_sql._DIALECT)
+    return Statement(compiled.string, tuple(compiled.params))
+
+
+def _names(columns: Iterable[str]) -> sql.Composed:
+    return sql.SQL(", ").join(sql.Identifier(c) for c in columns)
 
 
 def _prefixed(values: Mapping[str, Any]) -> dict[str, Any]:

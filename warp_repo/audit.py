@@ -12,6 +12,7 @@ Values of secret columns (``Col(secret=True)``: password and key hashes, MFA sec
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any
 from uuid import UUID
@@ -25,9 +26,26 @@ from warp_models._base import TABLES
 from warp_models.organizations import AuditLogCreate
 from warp_models.types import Metadata
 
-__all__ = ["REDACTED", "audit_entry", "redact_changes", "write_audit", "write_audit_async"]
+__all__ = ["REDACTED", "Actor", "audit_entry", "redact_changes", "write_audit", "write_audit_async"]
 
 REDACTED = "[redacted]"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change, as the audit trail records it; every field is optional.
+
+    Attributes:
+        user_id: the user who acted, when a user did.
+        api_key_id: the API key used, when one was.
+        ip_address: from where.
+        user_agent: with what.
+    """
+
+    user_id: UUID | None = None
+    api_key_id: UUID | None = None
+    ip_address: IPv4Address | IPv6Address | str | None = None
+    user_agent: str | None = None
 
 
 def redact_changes(table: str | None, changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -124,6 +124,7 @@ def test_a_missing_foreign_key_target_is_an_invalid_reference(conn: psycopg.Conn
 def test_deleting_a_referenced_row_is_an_invalid_reference(conn: psycopg.Connection[Any]) -> None:
     org_id = org(conn)
     TrunkRepo(conn).insert(trunk(org_id))
+    conn.execute("DELETE FROM audit_logs WHERE org_id = %s", [org_id])  # leave the trunk as the only reference
     exc = caught(lambda: OrganizationRepo(conn).delete(org_id))
     assert isinstance(exc, InvalidReference)
     assert exc.constraint == "sip_trunks_org_id_fkey"

@@ -242,6 +242,8 @@ def build(conn: psycopg.Connection[Any]) -> tuple[dict[str, Row], Ids]:
     for table, make in plan(uuid.uuid4().hex[:10]):
         rows[table] = REPOSITORIES[table](conn).insert(make(ids))
         ids[table] = key_of(rows[table])
+    # Keep the one audit row built here: the repositories' own audit entries of these inserts go.
+    conn.execute("DELETE FROM audit_logs WHERE org_id = %s AND id <> %s", [ids["organizations"], ids["audit_logs"]])
     return rows, ids
 
 
@@ -310,6 +312,8 @@ def test_get_update_delete_through_the_named_repository(conn: psycopg.Connection
     later = list(TABLES)[list(TABLES).index(table) + 1 :]
     for child in reversed(later):
         assert REPOSITORIES[child](conn).delete(ids[child]) is True
+    if table == "organizations":  # the audit trail of the writes references the organization
+        conn.execute("DELETE FROM audit_logs WHERE org_id = %s", [key])
     assert repo.delete(key) is True
     assert repo.get(key) is None
     assert repo.delete(key) is False
@@ -363,7 +367,7 @@ SCOPED_METHODS = {
 
 
 def test_the_wall_test_covers_every_public_method() -> None:
-    attributes = {"c", "model", "create_model", "update_model", "key_column", "connection", "org_id"}
+    attributes = {"c", "model", "create_model", "update_model", "key_column", "connection", "org_id", "actor"}
     public = {name for name in dir(TenantRepo) if not name.startswith("_")} - attributes
     assert public == SCOPED_METHODS
 
@@ -505,6 +509,8 @@ def test_async_repositories_match_the_sync_ones(database_url: str, table: str) -
             later = list(TABLES)[list(TABLES).index(table) + 1 :]
             for child in reversed(later):
                 await ASYNC_REPOSITORIES[child](conn).delete(ids[child])
+            if table == "organizations":  # the audit trail of the writes references the organization
+                await conn.execute("DELETE FROM audit_logs WHERE org_id = %s", [ids[table]])
             assert await repo.delete(ids[table]) is True
             return rows[table], fetched, (updated if await repo.get(ids[table]) is None else None)
         finally:
