@@ -891,8 +891,14 @@ class AsyncDatabase:
                 await conn.set_read_only(True)
                 try:
                     yield conn
-                finally:
+                except BaseException:
                     await conn.rollback()
+                    raise
+                else:
+                    # A read-only transaction has nothing to undo; committing keeps the driver's prepared statements,
+                    # which a rollback would discard.
+                    await conn.commit()
+                finally:
                     await conn.set_read_only(False)
         else:
             async with self._lend(self._read) as conn:

@@ -882,8 +882,14 @@ class Database:
                 conn.set_read_only(True)
                 try:
                     yield conn
-                finally:
+                except BaseException:
                     conn.rollback()
+                    raise
+                else:
+                    # A read-only transaction has nothing to undo; committing keeps the driver's prepared statements,
+                    # which a rollback would discard.
+                    conn.commit()
+                finally:
                     conn.set_read_only(False)
         else:
             with self._lend(self._read) as conn:
