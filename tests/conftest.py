@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import psycopg
 import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from warp_models.migrations import migrate
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -60,6 +63,22 @@ def create_database(pg_server_url: str) -> Iterator[DatabaseFactory]:
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
         for name in created:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module")
+def database_url(create_database: DatabaseFactory) -> str:
+    """A database migrated with the bundled migrations, shared by the tests of one module."""
+    url = create_database()
+    migrate(url)
+    return url
+
+
+@pytest.fixture
+def conn(database_url: str) -> Iterator[psycopg.Connection[Any]]:
+    """A connection to ``database_url``; what the test leaves uncommitted is rolled back when it closes."""
+    with psycopg.connect(database_url) as connection:
+        yield connection
+        connection.rollback()
 
 
 @pytest.fixture

@@ -38,6 +38,37 @@ from warp_repo.errors import ConnectionUnavailable, NotFound, QueryError, Tenant
 T = TypeVar("T")
 
 _SAVEPOINT = "warp_repo_atomic"
+
+
+@asynccontextmanager
+async def atomic(conn: AsyncConnection[Any], savepoint: str = _SAVEPOINT) -> AsyncIterator[None]:
+    """All or nothing, the caller's transaction surviving a failure.
+
+    A savepoint of the caller's transaction; on an autocommit connection, a transaction of its own (committed when
+    the block ends). Shared by the repositories and the domain services.
+    """
+    if conn.autocommit:
+        async with conn.transaction():
+            yield
+        return
+    await conn.execute(f"SAVEPOINT {savepoint}")
+    try:
+        yield
+    except BaseException:
+        try:
+            await conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+            await conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+        except psycopg.Error:  # the connection is gone: the caller's transaction is lost anyway
+            pass
+        raise
+    await conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+
+
+def own_transaction(conn: AsyncConnection[Any]) -> AbstractAsyncContextManager[object]:
+    """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
+    return conn.transaction() if conn.autocommit else nullcontext()
+
+
 _PARENT_CHECK_CHUNK = 1000
 _PLATFORM_REACH: LiteralString = "SELECT set_config('warp.platform', 'on', true)"
 """Asks for the platform reach for the rest of the current transaction (granted to the platform role only)."""
@@ -129,31 +160,13 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
                 await self._conn.execute(_PLATFORM_REACH)
             await cur.execute(stmt.sql, params)
 
-    @asynccontextmanager
-    async def _atomic(self) -> AsyncIterator[None]:
-        """All or nothing, the caller's transaction surviving a failure.
-
-        A savepoint of the caller's transaction; on an autocommit connection, a transaction of its own.
-        """
-        if self._conn.autocommit:
-            async with self._conn.transaction():
-                yield
-            return
-        await self._conn.execute(f"SAVEPOINT {_SAVEPOINT}")
-        try:
-            yield
-        except BaseException:
-            try:
-                await self._conn.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
-                await self._conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
-            except psycopg.Error:  # the connection is gone: the caller's transaction is lost anyway
-                pass
-            raise
-        await self._conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+    def _atomic(self) -> AbstractAsyncContextManager[None]:
+        """All or nothing, the caller's transaction surviving a failure (see :func:`atomic`)."""
+        return atomic(self._conn)
 
     def _own_transaction(self) -> AbstractAsyncContextManager[object]:
         """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
-        return self._conn.transaction() if self._conn.autocommit else nullcontext()
+        return own_transaction(self._conn)
 
     async def _set_tenant(self, scope: UUID | None) -> None:
         if scope is not None:

@@ -40,6 +40,37 @@ from warp_repo.errors import ConnectionUnavailable, NotFound, QueryError, Tenant
 T = TypeVar("T")
 
 _SAVEPOINT = "warp_repo_atomic"
+
+
+@contextmanager
+def atomic(conn: Connection[Any], savepoint: str = _SAVEPOINT) -> Iterator[None]:
+    """All or nothing, the caller's transaction surviving a failure.
+
+    A savepoint of the caller's transaction; on an autocommit connection, a transaction of its own (committed when
+    the block ends). Shared by the repositories and the domain services.
+    """
+    if conn.autocommit:
+        with conn.transaction():
+            yield
+        return
+    conn.execute(f"SAVEPOINT {savepoint}")
+    try:
+        yield
+    except BaseException:
+        try:
+            conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+            conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+        except psycopg.Error:  # the connection is gone: the caller's transaction is lost anyway
+            pass
+        raise
+    conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+
+
+def own_transaction(conn: Connection[Any]) -> AbstractContextManager[object]:
+    """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
+    return conn.transaction() if conn.autocommit else nullcontext()
+
+
 _PARENT_CHECK_CHUNK = 1000
 _PLATFORM_REACH: LiteralString = "SELECT set_config('warp.platform', 'on', true)"
 """Asks for the platform reach for the rest of the current transaction (granted to the platform role only)."""
@@ -128,31 +159,13 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
                 self._conn.execute(_PLATFORM_REACH)
             cur.execute(stmt.sql, params)
 
-    @contextmanager
-    def _atomic(self) -> Iterator[None]:
-        """All or nothing, the caller's transaction surviving a failure.
-
-        A savepoint of the caller's transaction; on an autocommit connection, a transaction of its own.
-        """
-        if self._conn.autocommit:
-            with self._conn.transaction():
-                yield
-            return
-        self._conn.execute(f"SAVEPOINT {_SAVEPOINT}")
-        try:
-            yield
-        except BaseException:
-            try:
-                self._conn.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
-                self._conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
-            except psycopg.Error:  # the connection is gone: the caller's transaction is lost anyway
-                pass
-            raise
-        self._conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+    def _atomic(self) -> AbstractContextManager[None]:
+        """All or nothing, the caller's transaction surviving a failure (see :func:`atomic`)."""
+        return atomic(self._conn)
 
     def _own_transaction(self) -> AbstractContextManager[object]:
         """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
-        return self._conn.transaction() if self._conn.autocommit else nullcontext()
+        return own_transaction(self._conn)
 
     def _set_tenant(self, scope: UUID | None) -> None:
         if scope is not None:

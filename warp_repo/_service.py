@@ -22,18 +22,18 @@ the transaction ends.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from enum import Enum
 from typing import Any, LiteralString, TypeVar
 from uuid import UUID
 
-import psycopg
 from psycopg import Connection, Cursor
 from psycopg.rows import BaseRowFactory
 
 from warp_models import Row
 from warp_repo._domain import organizations as orgs
 from warp_repo._domain._common import scalar
+from warp_repo._repo_sync import atomic, own_transaction
 from warp_repo._sql import SET_TENANT
 from warp_repo.errors import NotFound, translating
 
@@ -128,30 +128,11 @@ class Service:
 
     def _own_transaction(self) -> AbstractContextManager[object]:
         """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
-        return self._conn.transaction() if self._conn.autocommit else nullcontext()
+        return own_transaction(self._conn)
 
-    @contextmanager
-    def _atomic(self) -> Iterator[None]:
-        """All or nothing, the caller's transaction surviving a failure.
-
-        A savepoint of the caller's transaction; on an autocommit connection, a transaction of its own (committed
-        when the block ends).
-        """
-        if self._conn.autocommit:
-            with self._conn.transaction():
-                yield
-            return
-        self._conn.execute(f"SAVEPOINT {_SAVEPOINT}")
-        try:
-            yield
-        except BaseException:
-            try:
-                self._conn.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
-                self._conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
-            except psycopg.Error:  # the connection is gone: the caller's transaction is lost anyway
-                pass
-            raise
-        self._conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+    def _atomic(self) -> AbstractContextManager[None]:
+        """All or nothing, the caller's transaction surviving a failure (savepoint, or a transaction of its own)."""
+        return atomic(self._conn, _SAVEPOINT)
 
     def _limits(self, org_id: UUID) -> orgs.OrgLimits:
         """Lock the organization's settings row (creating it with its defaults if missing); return its limits.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +21,6 @@ from warp_models import (
     CdrUpdate,
     OrganizationCreate,
 )
-from warp_models.migrations import migrate
 from warp_repo.audit import REDACTED, Actor
 from warp_repo.repos import AsyncCdrRepo, AuditLogRepo, BillingAccountRepo, CdrRepo, OrganizationRepo
 
@@ -33,19 +32,6 @@ def logins(pg_server_url: str) -> Iterator[Logins]:
     registry = Logins(pg_server_url)
     yield registry
     registry.drop_all()
-
-
-@pytest.fixture(scope="module")
-def database_url(create_database: Callable[[], str]) -> str:
-    url = create_database()
-    migrate(url)
-    return url
-
-
-@pytest.fixture
-def conn(database_url: str) -> Iterator[psycopg.Connection[Any]]:
-    with psycopg.connect(database_url) as conn:
-        yield conn
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from ipaddress import IPv4Address
 from typing import Any
@@ -15,27 +15,10 @@ import pytest
 from pydantic import ValidationError
 
 from warp_models import CdrCreate, OrganizationCreate, SipTrunkCreate, TrunkAclCreate
-from warp_models.migrations import migrate
 from warp_repo.errors import Conflict, TenantScopeError
 from warp_repo.repos import AsyncCdrRepo, AsyncOrganizationRepo, CdrRepo, OrganizationRepo, TrunkAclRepo, TrunkRepo
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def database_url(create_database: Callable[[], str]) -> str:
-    url = create_database()
-    migrate(url)
-    return url
-
-
-@pytest.fixture
-def conn(database_url: str) -> Iterator[psycopg.Connection[Any]]:
-    conn = psycopg.connect(database_url)
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 def new_org(conn: psycopg.Connection[Any]) -> uuid.UUID:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,29 +19,12 @@ from warp_models import (
     SipTrunkCreate,
     SipTrunkUpdate,
 )
-from warp_models.migrations import migrate
 from warp_repo._sql import Eq, Ge, Gt, In, IsNull, Le, Lt, Ne, Order, Range
 from warp_repo.errors import TenantScopeError
 from warp_repo.repos import CdrRepo, LcrRateRepo, OrganizationRepo, TrunkRepo
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 c = TrunkRepo.c
-
-
-@pytest.fixture(scope="module")
-def database_url(create_database: Callable[[], str]) -> str:
-    url = create_database()
-    migrate(url)
-    return url
-
-
-@pytest.fixture
-def conn(database_url: str) -> Iterator[psycopg.Connection[Any]]:
-    conn = psycopg.connect(database_url)
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 @pytest.fixture

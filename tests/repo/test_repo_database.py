@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -13,19 +12,11 @@ import pytest
 from psycopg import errors as pg_errors
 
 from warp_models import OrganizationCreate
-from warp_models.migrations import migrate
 from warp_repo._repo_async import AsyncDatabase
 from warp_repo._repo_sync import Database
 from warp_repo._tx import RetryPolicy
 from warp_repo.errors import ConnectionUnavailable
 from warp_repo.repos import AsyncOrganizationRepo, OrganizationRepo
-
-
-@pytest.fixture(scope="module")
-def database_url(create_database: Callable[[], str]) -> str:
-    url = create_database()
-    migrate(url)
-    return url
 
 
 def committed(database_url: str, name: str) -> int:

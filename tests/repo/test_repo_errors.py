@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +15,6 @@ from pydantic import SecretStr
 import warp_repo.errors
 from warp_models import CdrCreate, OrganizationCreate, SipTrunkCreate, SipTrunkUpdate, UserCreate
 from warp_models.errors import WarpError
-from warp_models.migrations import migrate
 from warp_repo._sql import Eq
 from warp_repo.errors import (
     Conflict,
@@ -30,22 +29,6 @@ from warp_repo.errors import (
 from warp_repo.repos import CdrRepo, MessagingCampaignRepo, OrganizationRepo, TrunkRepo, UserRepo
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def database_url(create_database: Callable[[], str]) -> str:
-    url = create_database()
-    migrate(url)
-    return url
-
-
-@pytest.fixture
-def conn(database_url: str) -> Iterator[psycopg.Connection[Any]]:
-    conn = psycopg.connect(database_url)
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 def org(conn: psycopg.Connection[Any]) -> uuid.UUID:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,19 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from warp_models import CdrCreate, OrganizationCreate, SipTrunk, SipTrunkCreate
-from warp_models.migrations import migrate
 from warp_repo._cursor import cursor_key
 from warp_repo.errors import InvalidCursor, QueryError, TenantScopeError
 from warp_repo.repos import CdrRepo, OrganizationRepo, TrunkRepo
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def database_url(create_database: Callable[[], str]) -> str:
-    url = create_database()
-    migrate(url)
-    return url
 
 
 @pytest.fixture(scope="module")

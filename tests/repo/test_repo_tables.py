@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from ipaddress import IPv4Address
@@ -71,23 +71,6 @@ _numbers = itertools.count(1)
 
 Ids = dict[str, UUID]
 Plan = list[tuple[str, Callable[[Ids], Create]]]
-
-
-@pytest.fixture(scope="module")
-def database_url(create_database: Callable[[], str]) -> str:
-    url = create_database()
-    migrate(url)
-    return url
-
-
-@pytest.fixture
-def conn(database_url: str) -> Iterator[psycopg.Connection[Any]]:
-    """A connection whose transaction is rolled back at the end of the test (closing discards it)."""
-    conn = psycopg.connect(database_url)
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 def number() -> str:

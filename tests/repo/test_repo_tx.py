@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -14,7 +13,6 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool
 
 from warp_models import OrganizationCreate
-from warp_models.migrations import migrate
 from warp_repo._repo_async import async_transaction
 from warp_repo._repo_sync import transaction
 from warp_repo._tx import RetryPolicy, is_retryable
@@ -23,13 +21,6 @@ from warp_repo.repos import AsyncOrganizationRepo, OrganizationRepo
 
 FAST = RetryPolicy(retries=5, base_delay=0.001, max_delay=0.01)
 INJECT_40001 = "DO $$ BEGIN RAISE EXCEPTION 'injected conflict' USING ERRCODE = '40001'; END $$"
-
-
-@pytest.fixture(scope="module")
-def database_url(create_database: Callable[[], str]) -> str:
-    url = create_database()
-    migrate(url)
-    return url
 
 
 def committed(database_url: str, name: str) -> int:

@@ -7,13 +7,11 @@ types asserted are also the values returned.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, assert_type
 from uuid import UUID, uuid4
 
 import psycopg
-import pytest
 
 from warp_models import (
     Cdr,
@@ -25,7 +23,6 @@ from warp_models import (
     SipTrunkUpdate,
     TrunkAcl,
 )
-from warp_models.migrations import migrate
 from warp_repo._cursor import Page
 from warp_repo._repo_async import async_transaction
 from warp_repo._repo_sync import transaction
@@ -39,22 +36,6 @@ from warp_repo.repos import (
 )
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def database_url(create_database: Callable[[], str]) -> str:
-    url = create_database()
-    migrate(url)
-    return url
-
-
-@pytest.fixture
-def conn(database_url: str) -> Iterator[psycopg.Connection[Any]]:
-    conn = psycopg.connect(database_url)
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 def test_sync_repositories_return_models(conn: psycopg.Connection[Any]) -> None:

@@ -20,18 +20,18 @@ the transaction ends.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from enum import Enum
 from typing import Any, LiteralString, TypeVar
 from uuid import UUID
 
-import psycopg
 from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import BaseRowFactory
 
 from warp_models import Row
 from warp_repo._domain import organizations as orgs
 from warp_repo._domain._common import scalar
+from warp_repo._repo_async import atomic, own_transaction
 from warp_repo._sql import SET_TENANT
 from warp_repo.errors import NotFound, translating
 
@@ -129,30 +129,11 @@ class AsyncService:
 
     def _own_transaction(self) -> AbstractAsyncContextManager[object]:
         """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
-        return self._conn.transaction() if self._conn.autocommit else nullcontext()
+        return own_transaction(self._conn)
 
-    @asynccontextmanager
-    async def _atomic(self) -> AsyncIterator[None]:
-        """All or nothing, the caller's transaction surviving a failure.
-
-        A savepoint of the caller's transaction; on an autocommit connection, a transaction of its own (committed
-        when the block ends).
-        """
-        if self._conn.autocommit:
-            async with self._conn.transaction():
-                yield
-            return
-        await self._conn.execute(f"SAVEPOINT {_SAVEPOINT}")
-        try:
-            yield
-        except BaseException:
-            try:
-                await self._conn.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
-                await self._conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
-            except psycopg.Error:  # the connection is gone: the caller's transaction is lost anyway
-                pass
-            raise
-        await self._conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+    def _atomic(self) -> AbstractAsyncContextManager[None]:
+        """All or nothing, the caller's transaction surviving a failure (savepoint, or a transaction of its own)."""
+        return atomic(self._conn, _SAVEPOINT)
 
     async def _limits(self, org_id: UUID) -> orgs.OrgLimits:
         """Lock the organization's settings row (creating it with its defaults if missing); return its limits.
