@@ -16,6 +16,7 @@ from psycopg.types.json import Jsonb as JsonbParam
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
 from warp_models._columns import Col, Jsonb, SqlType, TableSpec, split_optional, widen_for_partition
+from warp_models._references import org_key
 from warp_models._time import FROM_DB, to_db_timestamp
 from warp_models.errors import WarpError
 
@@ -72,7 +73,8 @@ class Row(BaseModel):
     Subclasses declare ``__table_spec__`` and one annotated field per column.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=False)
+    # Validation errors never print input values: they may be secrets or personal data (docs/security.md).
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=False, hide_input_in_errors=True)
 
     __table_spec__: ClassVar[TableSpec]
     __columns__: ClassVar[tuple[Column, ...]] = ()
@@ -128,10 +130,12 @@ class Row(BaseModel):
 
     @classmethod
     def unique_keys(cls) -> tuple[tuple[str, ...], ...]:
-        """Every unique constraint as stored, single-column ones first."""
+        """Every unique constraint as stored: single-column ones, declared ones, then the derived ``(org_id, id)``."""
         spec = cls.__table_spec__
         keys = [(c.name,) for c in cls.__columns__ if c.col.unique] + list(spec.unique)
-        return tuple(widen_for_partition(k, spec.partition_by) for k in keys)
+        stored = [widen_for_partition(k, spec.partition_by) for k in keys]
+        target = org_key(cls)
+        return (*stored, target) if target is not None else tuple(stored)
 
     @classmethod
     def from_db(cls, values: dict[str, Any]) -> Self:
@@ -165,7 +169,7 @@ def _db_values(model: BaseModel, row: type[Row], names: tuple[str, ...]) -> dict
 class _Shape(BaseModel):
     """Shared machinery of the generated create and update shapes."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)  # as ``Row``: no input in error text
 
     __row__: ClassVar[type[Row]]
 

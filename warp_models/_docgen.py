@@ -34,6 +34,7 @@ from warp_models._base import TABLES, Column, Row
 from warp_models._codegen import _aliases, _row_fields
 from warp_models._columns import Numeric, OrgScoped, ParentScoped, Varchar
 from warp_models._domains import DOMAINS
+from warp_models._references import foreign_keys
 from warp_models.types import JsonDocument
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1060,16 +1061,27 @@ def _table_section(page: _Page, row: type[Row], catalog: _TypeCatalog, repos: _R
         )
     page.add(pk_line)
     declared_unique = [(c.name,) for c in row.__columns__ if c.col.unique] + list(spec.unique)
-    for declared, stored in zip(declared_unique, row.unique_keys(), strict=True):
+    stored_unique = row.unique_keys()
+    for declared, stored in zip(declared_unique, stored_unique[: len(declared_unique)], strict=True):
         line = f"- Unique `{spec.name}_{'_'.join(stored)}_key` {_key_text(stored)}"
         if stored != declared:
             line += f": declared {_key_text(declared)}, widened with `{spec.partition_by}`"
         page.add(line)
-    for column in row.__columns__:
-        if column.col.references:
-            parent, parent_column = column.col.references.split(".")
-            action = "" if not column.nullable else " (optional)"
-            page.add(f"- Foreign key `{column.name}` → [`{parent}.{parent_column}`]({_table_link(parent)}){action}")
+    for derived in stored_unique[len(declared_unique) :]:
+        page.add(
+            f"- Unique `{spec.name}_{'_'.join(derived)}_key` {_key_text(derived)}: derived, the target of the "
+            "same-organization foreign keys below"
+        )
+    for fk in foreign_keys(row):
+        optional = " (optional)" if row.column(fk.column).nullable else ""
+        target = f"[`{fk.parent}.{fk.parent_columns[-1]}`]({_table_link(fk.parent)})"
+        if fk.same_org:
+            page.add(
+                f"- Foreign key `{fk.name}` {_key_text(fk.columns)} → {target} {_key_text(fk.parent_columns)}"
+                f"{optional}: the row referenced belongs to the same organization"
+            )
+        else:
+            page.add(f"- Foreign key `{fk.column}` → {target}{optional}")
     for index in spec.indexes:
         access = "" if index.using == "btree" else f" (`{index.using.upper()}`)"
         page.add(f"- Index `{index.name}` on {_key_text(index.columns)}{access}")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.schema import SchemaItem
 
 from warp_models._base import TABLES, Row
+from warp_models._references import foreign_keys
 
 metadata = sa.MetaData()
 """One ``Table`` per declared table, built from the declarations."""
@@ -18,14 +19,10 @@ def _build(row: type[Row]) -> sa.Table:
     primary_key = row.primary_key()
     columns: list[SchemaItem] = []
     for column in row.__columns__:
-        args: list[SchemaItem] = []
-        if column.col.references:
-            args.append(sa.ForeignKey(column.col.references))
         columns.append(
             sa.Column(
                 column.name,
                 column.sql_type.sa_type(),
-                *args,
                 nullable=column.nullable and column.name not in primary_key,
                 server_default=sa.text(column.col.default) if column.col.default is not None else None,
                 comment=column.col.doc or None,
@@ -34,6 +31,9 @@ def _build(row: type[Row]) -> sa.Table:
     columns.append(sa.PrimaryKeyConstraint(*primary_key, name=f"{spec.name}_pkey"))
     for key in row.unique_keys():
         columns.append(sa.UniqueConstraint(*key, name=f"{spec.name}_{'_'.join(key)}_key"))
+    for fk in foreign_keys(row):
+        targets = [f"{fk.parent}.{c}" for c in fk.parent_columns]
+        columns.append(sa.ForeignKeyConstraint(list(fk.columns), targets, name=fk.name))
     table = sa.Table(spec.name, metadata, *columns, comment=spec.doc or None)
     for index in spec.indexes:
         expressions = [_index_key(table, key) for key in index.columns]

@@ -33,7 +33,14 @@ from warp_repo._cursor import Page, check_sortable, decode_cursor, encode_cursor
 from warp_repo._sql import SET_TENANT, CreateT, Filter, OrderBy, RepoCore, RowT, Statement, UpdateT
 from warp_repo._tx import RetryPolicy, gave_up, is_retryable, not_idle_error
 from warp_repo.audit import Actor, audit_entry
-from warp_repo.errors import ConnectionUnavailable, NotFound, QueryError, TenantScopeError, translating
+from warp_repo.errors import (
+    ConnectionUnavailable,
+    NotFound,
+    QueryError,
+    RowSecurityViolation,
+    TenantScopeError,
+    translating,
+)
 
 T = TypeVar("T")
 
@@ -179,8 +186,11 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
             return
         tenant = self._info.tenant
         assert isinstance(tenant, ParentScoped)
+        # The parents are read under the tenant context: as the application role, nothing is visible without it.
         with translating(self.model):
-            cur = await self._conn.execute(_sql.owned_parents(tenant).sql, {"keys": list(wanted), "scope": scope})
+            async with self._conn.pipeline():
+                await self._conn.execute(SET_TENANT, (str(scope),))
+                cur = await self._conn.execute(_sql.owned_parents(tenant).sql, {"keys": list(wanted), "scope": scope})
             error = self._not_owned(scope, wanted, await cur.fetchall())
         if error is not None:
             raise error
@@ -399,16 +409,37 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
             Conflict: a unique key is taken. InvalidReference: a foreign key points at no row.
             TenantScopeError: scoped, and the row belongs to another organization.
         """
+        if self._scope is None and self._info.root:
+            return await self._insert_organization(create)
         values, parent = self._insert_values(create, self._scope)
-        await self._check_parents(self._scope, [parent] if parent is not None else [])
         stmt = _sql.insert_row(self.model, tuple(values))
         async with self._own_transaction():
+            await self._check_parents(self._scope, [parent] if parent is not None else [])
             rows = await self._fetch(stmt, _prefixed(values), self._scope)
             await self._audit_rows("insert", rows, [values])
         return rows[0]
 
+    async def _insert_organization(self, create: CreateT) -> RowT:
+        """An unscoped insert into the organizations table: the new row is its own tenant.
+
+        The row's id (a new UUID when ``create`` has none) is set as the transaction's tenant context before the
+        ``INSERT``, so the tenant policy lets the application role create it; the context stays set afterwards,
+        as after any scoped call.
+        """
+        key = self._info.key
+        org_id = getattr(create, key, None) or uuid4()
+        scoped = copy(self)
+        scoped._scope = org_id
+        return await scoped.insert(create.model_copy(update={key: org_id}) if key not in create.given() else create)
+
     async def insert_many(self, creates: Iterable[CreateT]) -> builtins.list[RowT]:
-        """Insert rows in one pipelined batch per column set; the rows come back in the order given."""
+        """Insert rows in one pipelined batch per column set; the rows come back in the order given.
+
+        Unscoped, rows of the organizations table are inserted one by one, each as its own tenant (see ``insert``).
+        """
+        if self._scope is None and self._info.root:
+            async with self._own_transaction():
+                return [await self._insert_organization(c) for c in creates]
         prepared = [self._insert_values(c, self._scope) for c in creates]
         out: builtins.list[RowT] = []
         async with self._own_transaction():
@@ -429,10 +460,10 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         values, parent = self._patch_values(patch, self._scope)
         if not values:
             return await self.get_one(key)
-        await self._check_parents(self._scope, [parent] if parent is not None else [])
         stmt = _sql.update_row(self.model, tuple(values), self._scope is not None)
         params = _prefixed(values) | {"key": key} | self._scope_params(self._scope)
         async with self._own_transaction():
+            await self._check_parents(self._scope, [parent] if parent is not None else [])
             rows = await self._fetch(stmt, params, self._scope)
             await self._audit_rows("update", rows, [values])
         if not rows:
@@ -467,14 +498,20 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
             for columns, batch in _runs([v for v, _ in prepared]):
                 stmt = _sql.upsert_row(self.model, columns, key, scoped)
                 params = [p | self._scope_params(self._scope) for p in batch]
-                with translating(self.model):
-                    async with self._conn.cursor(row_factory=self._rows()) as cur:
-                        await cur.executemany(stmt.sql, params, returning=True)
-                        async for result in cur.results():
-                            found = await result.fetchall()
-                            if not found:
-                                raise self._held_elsewhere(key)
-                            out.extend(found)
+                try:
+                    with translating(self.model):
+                        async with self._conn.cursor(row_factory=self._rows()) as cur:
+                            await cur.executemany(stmt.sql, params, returning=True)
+                            async for result in cur.results():
+                                found = await result.fetchall()
+                                if not found:
+                                    raise self._held_elsewhere(key)
+                                out.extend(found)
+                except RowSecurityViolation as exc:
+                    # Under row-level security, ON CONFLICT meets a row the tenant cannot see: held elsewhere.
+                    if not scoped:
+                        raise
+                    raise self._held_elsewhere(key) from exc.__cause__
             await self._audit_rows("upsert", out, [v for v, _ in prepared])
         return out
 
@@ -641,6 +678,12 @@ class AsyncTenantRepo(AsyncRepo[RowT, CreateT, UpdateT]):
             org_id: the organization.
             actor: who makes the changes, for the audit trail; this repository's actor when ``None``.
         """
+        if not isinstance(org_id, UUID):
+            raise TenantScopeError(
+                f"{type(self).__name__}.for_org() takes the organization's UUID, not {type(org_id).__name__}"
+                + (": a repository scoped to no organization would see nothing" if org_id is None else "")
+                + "; convert a string with uuid.UUID(text) where it enters the service, and refuse what does not parse"
+            )
         scoped = copy(self)
         scoped._scope = org_id
         if actor is not None:

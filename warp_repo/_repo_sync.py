@@ -35,7 +35,14 @@ from warp_repo._cursor import Page, check_sortable, decode_cursor, encode_cursor
 from warp_repo._sql import SET_TENANT, CreateT, Filter, OrderBy, RepoCore, RowT, Statement, UpdateT
 from warp_repo._tx import RetryPolicy, gave_up, is_retryable, not_idle_error
 from warp_repo.audit import Actor, audit_entry
-from warp_repo.errors import ConnectionUnavailable, NotFound, QueryError, TenantScopeError, translating
+from warp_repo.errors import (
+    ConnectionUnavailable,
+    NotFound,
+    QueryError,
+    RowSecurityViolation,
+    TenantScopeError,
+    translating,
+)
 
 T = TypeVar("T")
 
@@ -178,8 +185,11 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
             return
         tenant = self._info.tenant
         assert isinstance(tenant, ParentScoped)
+        # The parents are read under the tenant context: as the application role, nothing is visible without it.
         with translating(self.model):
-            cur = self._conn.execute(_sql.owned_parents(tenant).sql, {"keys": list(wanted), "scope": scope})
+            with self._conn.pipeline():
+                self._conn.execute(SET_TENANT, (str(scope),))
+                cur = self._conn.execute(_sql.owned_parents(tenant).sql, {"keys": list(wanted), "scope": scope})
             error = self._not_owned(scope, wanted, cur.fetchall())
         if error is not None:
             raise error
@@ -394,16 +404,37 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
             Conflict: a unique key is taken. InvalidReference: a foreign key points at no row.
             TenantScopeError: scoped, and the row belongs to another organization.
         """
+        if self._scope is None and self._info.root:
+            return self._insert_organization(create)
         values, parent = self._insert_values(create, self._scope)
-        self._check_parents(self._scope, [parent] if parent is not None else [])
         stmt = _sql.insert_row(self.model, tuple(values))
         with self._own_transaction():
+            self._check_parents(self._scope, [parent] if parent is not None else [])
             rows = self._fetch(stmt, _prefixed(values), self._scope)
             self._audit_rows("insert", rows, [values])
         return rows[0]
 
+    def _insert_organization(self, create: CreateT) -> RowT:
+        """An unscoped insert into the organizations table: the new row is its own tenant.
+
+        The row's id (a new UUID when ``create`` has none) is set as the transaction's tenant context before the
+        ``INSERT``, so the tenant policy lets the application role create it; the context stays set afterwards,
+        as after any scoped call.
+        """
+        key = self._info.key
+        org_id = getattr(create, key, None) or uuid4()
+        scoped = copy(self)
+        scoped._scope = org_id
+        return scoped.insert(create.model_copy(update={key: org_id}) if key not in create.given() else create)
+
     def insert_many(self, creates: Iterable[CreateT]) -> builtins.list[RowT]:
-        """Insert rows in one pipelined batch per column set; the rows come back in the order given."""
+        """Insert rows in one pipelined batch per column set; the rows come back in the order given.
+
+        Unscoped, rows of the organizations table are inserted one by one, each as its own tenant (see ``insert``).
+        """
+        if self._scope is None and self._info.root:
+            with self._own_transaction():
+                return [self._insert_organization(c) for c in creates]
         prepared = [self._insert_values(c, self._scope) for c in creates]
         out: builtins.list[RowT] = []
         with self._own_transaction():
@@ -424,10 +455,10 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
         values, parent = self._patch_values(patch, self._scope)
         if not values:
             return self.get_one(key)
-        self._check_parents(self._scope, [parent] if parent is not None else [])
         stmt = _sql.update_row(self.model, tuple(values), self._scope is not None)
         params = _prefixed(values) | {"key": key} | self._scope_params(self._scope)
         with self._own_transaction():
+            self._check_parents(self._scope, [parent] if parent is not None else [])
             rows = self._fetch(stmt, params, self._scope)
             self._audit_rows("update", rows, [values])
         if not rows:
@@ -462,13 +493,20 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
             for columns, batch in _runs([v for v, _ in prepared]):
                 stmt = _sql.upsert_row(self.model, columns, key, scoped)
                 params = [p | self._scope_params(self._scope) for p in batch]
-                with translating(self.model), self._conn.cursor(row_factory=self._rows()) as cur:
-                    cur.executemany(stmt.sql, params, returning=True)
-                    for result in cur.results():
-                        found = result.fetchall()
-                        if not found:
-                            raise self._held_elsewhere(key)
-                        out.extend(found)
+                try:
+                    with translating(self.model):
+                        with self._conn.cursor(row_factory=self._rows()) as cur:
+                            cur.executemany(stmt.sql, params, returning=True)
+                            for result in cur.results():
+                                found = result.fetchall()
+                                if not found:
+                                    raise self._held_elsewhere(key)
+                                out.extend(found)
+                except RowSecurityViolation as exc:
+                    # Under row-level security, ON CONFLICT meets a row the tenant cannot see: held elsewhere.
+                    if not scoped:
+                        raise
+                    raise self._held_elsewhere(key) from exc.__cause__
             self._audit_rows("upsert", out, [v for v, _ in prepared])
         return out
 
@@ -634,6 +672,12 @@ class TenantRepo(Repo[RowT, CreateT, UpdateT]):
             org_id: the organization.
             actor: who makes the changes, for the audit trail; this repository's actor when ``None``.
         """
+        if not isinstance(org_id, UUID):
+            raise TenantScopeError(
+                f"{type(self).__name__}.for_org() takes the organization's UUID, not {type(org_id).__name__}"
+                + (": a repository scoped to no organization would see nothing" if org_id is None else "")
+                + "; convert a string with uuid.UUID(text) where it enters the service, and refuse what does not parse"
+            )
         scoped = copy(self)
         scoped._scope = org_id
         if actor is not None:

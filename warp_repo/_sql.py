@@ -82,6 +82,11 @@ class TableInfo:
         """The table name."""
         return self.table.name
 
+    @property
+    def root(self) -> bool:
+        """Whether this is the organizations table: each row is its own tenant (its key is the tenant column)."""
+        return isinstance(self.tenant, OrgScoped) and self.tenant.column == self.key
+
     def column(self, name: str) -> Column:
         """The declared column ``name``; a ``QueryError`` names the table's columns when there is none."""
         try:
@@ -859,7 +864,8 @@ def at_row(exc: ValidationError, index: int, model: type[BaseModel]) -> Validati
         if "ctx" in error:
             detail["ctx"] = error["ctx"]
         details.append(detail)
-    return ValidationError.from_exception_data(f"{model.__name__} (row {index})", details)
+    hide = bool(model.model_config.get("hide_input_in_errors", False))
+    return ValidationError.from_exception_data(f"{model.__name__} (row {index})", details, hide_input=hide)
 
 
 @functools.cache

@@ -10,7 +10,9 @@ The tree (every class is a ``warp_models.errors.WarpError``)::
     │   ├── ConstraintViolation   23502 NOT NULL, 23514 CHECK and the rest of class 23 (.constraint, .column)
     │   ├── SerializationFailure  40001 / 40P01: the transaction lost a race; run it again (``transaction()``)
     │   ├── LimitExceeded         an organization's limit or an account's credit would be exceeded (.limit_name)
-    │   └── InvalidTransition     the row's state forbids the change asked for (.current, .requested)
+    │   ├── InvalidTransition     the row's state forbids the change asked for (.current, .requested)
+    │   └── PermissionDenied      42501: the connected role may not do this (a missing grant, a guarded column)
+    │       └── RowSecurityViolation   42501 from a row-level security policy (also a TenantScopeError)
     ├── TenantScopeError          a call would read or write another organization's rows
     ├── InvalidCursor             a page cursor is malformed, was altered, or belongs to another query
     ├── QueryError                the repository was asked for something it cannot express (a misuse)
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from warp_models._references import foreign_keys
 from warp_models.errors import WarpError
 
 if TYPE_CHECKING:
@@ -43,8 +46,10 @@ __all__ = [
     "InvalidTransition",
     "LimitExceeded",
     "NotFound",
+    "PermissionDenied",
     "QueryError",
     "RepositoryError",
+    "RowSecurityViolation",
     "SerializationFailure",
     "TenantScopeError",
     "translate",
@@ -57,6 +62,7 @@ NOT_NULL_VIOLATION = "23502"
 CHECK_VIOLATION = "23514"
 SERIALIZATION_FAILURE = "40001"
 DEADLOCK_DETECTED = "40P01"
+INSUFFICIENT_PRIVILEGE = "42501"
 RETRYABLE = frozenset({SERIALIZATION_FAILURE, DEADLOCK_DETECTED})
 """SQLSTATEs after which running the whole transaction again can succeed."""
 
@@ -192,6 +198,24 @@ class TenantScopeError(WarpError):
     """A call would read or write rows of another organization than the repository's, or of none."""
 
 
+class PermissionDenied(RepositoryError):
+    """The server refused the statement to the connected role (SQLSTATE 42501); nothing was changed.
+
+    A grant is missing (the role is not a member of the application role, or writes a table only the platform
+    role may write, such as ``lcr_rates``), or a guarded column was set (``organizations.parent_org_id``, which
+    only the platform role sets). Connect as the role the change belongs to; ``docs/security.md`` lists them.
+    """
+
+
+class RowSecurityViolation(TenantScopeError, PermissionDenied):
+    """A row-level security policy refused a row (SQLSTATE 42501): it is not a row of the transaction's tenant.
+
+    Raised when a statement runs without a tenant context (an unscoped repository, as the application role),
+    writes a row of another organization, or meets another organization's row (an ``upsert`` whose key is taken
+    there). Scope the repository with ``for_org(org_id)``; work across organizations belongs to the platform role.
+    """
+
+
 class InvalidCursor(WarpError):
     """A page cursor is malformed, was altered, or was made for another table, scope or ordering."""
 
@@ -249,9 +273,16 @@ def translate(exc: psycopg.Error, row: type[Row] | None = None) -> RepositoryErr
             table=table,
         )
     if sqlstate == FOREIGN_KEY_VIOLATION:
+        same_org = row is not None and any(fk.same_org and fk.name == constraint for fk in foreign_keys(row))
+        missing = (
+            "does not exist in this row's organization (a row only references rows of its own organization: check "
+            "the id and the organization)"
+            if same_org
+            else "does not exist (create it first, or check the id)"
+        )
         return InvalidReference(
-            f"{table}: foreign key {constraint} refused the change: either the row referenced does not exist "
-            "(create it first, or check the id), or rows still reference the one being deleted (delete those first)",
+            f"{table}: foreign key {constraint} refused the change: either the row referenced {missing}, "
+            "or rows still reference the one being deleted (delete those first)",
             constraint=constraint,
             sqlstate=sqlstate,
             table=table,
@@ -270,6 +301,23 @@ def translate(exc: psycopg.Error, row: type[Row] | None = None) -> RepositoryErr
             f"{table}: constraint {constraint} refused the row (SQLSTATE {sqlstate}); "
             "fix the values it checks, the constraint is in the migrations",
             constraint=constraint,
+            sqlstate=sqlstate,
+            table=table,
+        )
+    if sqlstate == INSUFFICIENT_PRIVILEGE:
+        # PostgreSQL gives a policy's refusal and a missing grant the same SQLSTATE; the primary message (never a
+        # value of the row) is what tells them apart, and it is quoted so the caller sees which it was.
+        primary = diag.message_primary or "permission denied"
+        if "row-level security" in primary:
+            return RowSecurityViolation(
+                f"{table}: {primary}: the row is not a row of the transaction's tenant. Scope the repository with "
+                "for_org(org_id) (a row of another organization, or of none, is the platform role's to write)",
+                sqlstate=sqlstate,
+                table=table,
+            )
+        return PermissionDenied(
+            f"{table}: {primary} (SQLSTATE 42501): the connected role may not do this; connect as a member of the "
+            "role it belongs to (docs/security.md lists what the application and platform roles may do)",
             sqlstate=sqlstate,
             table=table,
         )

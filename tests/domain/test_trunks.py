@@ -14,7 +14,7 @@ import pytest
 
 from warp_models import SipTrunkCreate, SipTrunkUpdate, TrunkAclCreate
 from warp_repo._domain import trunks as q
-from warp_repo.errors import Conflict, LimitExceeded, NotFound
+from warp_repo.errors import Conflict, InvalidReference, LimitExceeded, NotFound
 from warp_repo.repos import TrunkAclRepo, TrunkRepo
 from warp_repo.trunks import Trunks
 
@@ -173,8 +173,9 @@ def test_the_failover_chain_follows_the_links_and_stops_at_a_loop(conn: Conn) ->
 def test_the_chain_stays_in_the_organization_and_is_bounded(conn: Conn) -> None:
     org, other = new_org(conn), new_org(conn)
     mine, theirs = new_trunk(conn, org), new_trunk(conn, other)
-    TrunkRepo(conn).update(mine.id, SipTrunkUpdate(failover_trunk_id=theirs.id))
-    assert chain_ids(conn, mine.id) == [mine.id], "another organization's trunk is never followed"
+    with pytest.raises(InvalidReference), conn.transaction():  # the foreign key carries the organization
+        TrunkRepo(conn).update(mine.id, SipTrunkUpdate(failover_trunk_id=theirs.id))
+    assert chain_ids(conn, mine.id) == [mine.id]
     line = [new_trunk(conn, org) for _ in range(q.MAX_FAILOVER_DEPTH + 3)]
     for here, there in itertools.pairwise(line):
         TrunkRepo(conn).update(here.id, SipTrunkUpdate(failover_trunk_id=there.id))

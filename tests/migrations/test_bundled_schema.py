@@ -298,22 +298,25 @@ CONSTRAINTS = {
     "organization_settings_pkey": ("organization_settings", "p", "org_id", None),
     "organization_settings_org_id_fkey": ("organization_settings", "f", "org_id", "organizations"),
     "users_pkey": ("users", "p", "id", None),
+    "users_org_id_id_key": ("users", "u", "org_id,id", None),
+    "api_keys_org_id_id_key": ("api_keys", "u", "org_id,id", None),
+    "sip_trunks_org_id_id_key": ("sip_trunks", "u", "org_id,id", None),
     "users_email_key": ("users", "u", "email", None),
     "users_username_key": ("users", "u", "username", None),
     "users_org_id_fkey": ("users", "f", "org_id", "organizations"),
     "api_keys_pkey": ("api_keys", "p", "id", None),
     "api_keys_key_hash_key": ("api_keys", "u", "key_hash", None),
     "api_keys_org_id_fkey": ("api_keys", "f", "org_id", "organizations"),
-    "api_keys_user_id_fkey": ("api_keys", "f", "user_id", "users"),
+    "api_keys_user_id_fkey": ("api_keys", "f", "org_id,user_id", "users"),
     "audit_logs_pkey": ("audit_logs", "p", "id", None),
     "audit_logs_org_id_fkey": ("audit_logs", "f", "org_id", "organizations"),
-    "audit_logs_user_id_fkey": ("audit_logs", "f", "user_id", "users"),
-    "audit_logs_api_key_id_fkey": ("audit_logs", "f", "api_key_id", "api_keys"),
+    "audit_logs_user_id_fkey": ("audit_logs", "f", "org_id,user_id", "users"),
+    "audit_logs_api_key_id_fkey": ("audit_logs", "f", "org_id,api_key_id", "api_keys"),
     "sip_trunks_pkey": ("sip_trunks", "p", "id", None),
     "sip_trunks_username_key": ("sip_trunks", "u", "username", None),
     "sip_trunks_org_id_name_key": ("sip_trunks", "u", "org_id,name", None),
     "sip_trunks_org_id_fkey": ("sip_trunks", "f", "org_id", "organizations"),
-    "sip_trunks_failover_trunk_id_fkey": ("sip_trunks", "f", "failover_trunk_id", "sip_trunks"),
+    "sip_trunks_failover_trunk_id_fkey": ("sip_trunks", "f", "org_id,failover_trunk_id", "sip_trunks"),
     "trunk_registrations_pkey": ("trunk_registrations", "p", "trunk_id", None),
     "trunk_registrations_trunk_id_fkey": ("trunk_registrations", "f", "trunk_id", "sip_trunks"),
     "trunk_acl_pkey": ("trunk_acl", "p", "id", None),
@@ -322,13 +325,13 @@ CONSTRAINTS = {
     "phone_numbers_pkey": ("phone_numbers", "p", "id", None),
     "phone_numbers_number_key": ("phone_numbers", "u", "number", None),
     "phone_numbers_org_id_fkey": ("phone_numbers", "f", "org_id", "organizations"),
-    "phone_numbers_trunk_id_fkey": ("phone_numbers", "f", "trunk_id", "sip_trunks"),
+    "phone_numbers_trunk_id_fkey": ("phone_numbers", "f", "org_id,trunk_id", "sip_trunks"),
     "e911_addresses_pkey": ("e911_addresses", "p", "id", None),
     "e911_addresses_phone_number_id_key": ("e911_addresses", "u", "phone_number_id", None),
     "e911_addresses_phone_number_id_fkey": ("e911_addresses", "f", "phone_number_id", "phone_numbers"),
     "routing_rules_pkey": ("routing_rules", "p", "id", None),
     "routing_rules_org_id_fkey": ("routing_rules", "f", "org_id", "organizations"),
-    "routing_rules_trunk_id_fkey": ("routing_rules", "f", "trunk_id", "sip_trunks"),
+    "routing_rules_trunk_id_fkey": ("routing_rules", "f", "org_id,trunk_id", "sip_trunks"),
     "lcr_rates_pkey": ("lcr_rates", "p", "id", None),
     "lcr_rates_carrier_id_prefix_effective_date_key": (
         "lcr_rates",
@@ -340,7 +343,7 @@ CONSTRAINTS = {
     "cdrs_pkey": ("cdrs", "p", "id,start_time", None),
     "cdrs_call_id_start_time_key": ("cdrs", "u", "call_id,start_time", None),
     "cdrs_org_id_fkey": ("cdrs", "f", "org_id", "organizations"),
-    "cdrs_trunk_id_fkey": ("cdrs", "f", "trunk_id", "sip_trunks"),
+    "cdrs_trunk_id_fkey": ("cdrs", "f", "org_id,trunk_id", "sip_trunks"),
     "billing_accounts_pkey": ("billing_accounts", "p", "id", None),
     "billing_accounts_org_id_key": ("billing_accounts", "u", "org_id", None),
     "billing_accounts_org_id_fkey": ("billing_accounts", "f", "org_id", "organizations"),
@@ -567,7 +570,7 @@ def test_bundled_files_follow_the_convention_and_can_be_rolled_back() -> None:
     assert versions == sorted(set(versions))
     for migration in migrations:
         assert migration.author == "warp-models"
-        assert migration.date == dt.date(2026, 11, 22)
+        assert migration.date == dt.date(*map(int, (migration.version[:4], migration.version[4:6], migration.version[6:8])))
         assert migration.down_sql is not None, migration.path
         assert migration.path.parent.name == "2026"
         assert "BEGIN;" not in migration.up_sql.splitlines()

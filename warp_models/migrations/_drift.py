@@ -16,6 +16,7 @@ from typing import Literal
 import psycopg
 
 from warp_models._base import TABLES, Row
+from warp_models._references import foreign_keys
 
 DriftKind = Literal[
     "missing table",
@@ -231,11 +232,11 @@ def _compare_table(
         if key not in live_unique:
             out.append(Drift(name, "unique", f"UNIQUE ({', '.join(key)})", _keys(sorted(live_unique))))
     live_fks = {(cols, ref, ref_cols) for kind, cols, ref, ref_cols in constraints if kind == "f"}
-    for column in row.__columns__:
-        if column.col.references:
-            ref_table, ref_column = column.col.references.split(".")
-            if ((column.name,), ref_table, (ref_column,)) not in live_fks:
-                out.append(Drift(name, "foreign key", f"REFERENCES {column.col.references}", "none", column.name))
+    for fk in foreign_keys(row):
+        if (fk.columns, fk.parent, fk.parent_columns) not in live_fks:
+            expected = f"({', '.join(fk.columns)}) REFERENCES {fk.parent} ({', '.join(fk.parent_columns)})"
+            found = [f"({', '.join(c)}) REFERENCES {r} ({', '.join(rc)})" for c, r, rc in live_fks if fk.column in c]
+            out.append(Drift(name, "foreign key", expected, ", ".join(sorted(found)) or "none", fk.column))
     for index in spec.indexes:
         shape = (index.using, ", ".join(index.columns))
         expected = f"{index.name} {_index_text(*shape)}"

@@ -1,0 +1,353 @@
+"""No write can make a row of organization A reference a row of organization B, through any path.
+
+PostgreSQL checks foreign keys without row-level security, so the policies alone would let A name B's trunk,
+user or API key. For every reference between tenant tables, every write API of the repositories (sync and async)
+and raw SQL as the application login try to do exactly that; each attempt must be refused with a typed error,
+nothing of it may stay, and B must still be able to delete its own rows afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from tests.conftest import DatabaseFactory
+from warp_models import Create, Update
+from warp_models._base import TABLES
+from warp_models._columns import OrgScoped
+from warp_models._references import foreign_keys
+from warp_models.errors import WarpError
+from warp_models.testing import Factories
+from warp_repo._repo_async import AsyncRepo
+from warp_repo._repo_sync import Repo
+from warp_repo.errors import InvalidReference, PermissionDenied, TenantScopeError
+from warp_repo.repos import ASYNC_REPOSITORIES, REPOSITORIES
+
+from .conftest import Logins, migrate_all
+
+FACTORY = {
+    "organizations": "organization",
+    "users": "user",
+    "api_keys": "api_key",
+    "audit_logs": "audit_log",
+    "sip_trunks": "trunk",
+    "trunk_registrations": "trunk_registration",
+    "trunk_acl": "trunk_acl",
+    "phone_numbers": "phone_number",
+    "e911_addresses": "e911_address",
+    "routing_rules": "routing_rule",
+    "cdrs": "cdr",
+}
+PARENTS = ("users", "api_keys", "sip_trunks", "phone_numbers")
+"""The tables whose rows other tenant rows reference (besides organizations)."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """One reference from a tenant table to a row of another tenant table."""
+
+    table: str
+    column: str
+    parent: str
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.column}->{self.parent}"
+
+
+def tenant_links() -> list[Link]:
+    """Every foreign key from a tenant table to a tenant table, other than a row's own organization column."""
+    out = []
+    for name, row in TABLES.items():
+        tenant = row.__table_spec__.tenant
+        if tenant is None:
+            continue
+        for fk in foreign_keys(row):
+            parent = TABLES[fk.parent]
+            if parent.__table_spec__.tenant is None:
+                continue
+            if isinstance(tenant, OrgScoped) and fk.column == tenant.column and name != "organizations":
+                continue  # the row's own organization: stamped by for_org, checked by the tenant policy
+            out.append(Link(name, fk.column, fk.parent))
+    return out
+
+
+LINKS = tenant_links()
+APIS = ("insert", "insert_many", "update", "upsert", "upsert_many", "copy_in")
+
+
+def test_every_reference_between_tenant_tables_is_covered() -> None:
+    """A new foreign key between tenant tables must join this test (and be made tenant-safe)."""
+    assert sorted(map(str, LINKS)) == [
+        "api_keys.user_id->users",
+        "audit_logs.api_key_id->api_keys",
+        "audit_logs.user_id->users",
+        "cdrs.trunk_id->sip_trunks",
+        "e911_addresses.phone_number_id->phone_numbers",
+        "organizations.parent_org_id->organizations",
+        "phone_numbers.trunk_id->sip_trunks",
+        "routing_rules.trunk_id->sip_trunks",
+        "sip_trunks.failover_trunk_id->sip_trunks",
+        "trunk_acl.trunk_id->sip_trunks",
+        "trunk_registrations.trunk_id->sip_trunks",
+    ]
+    # Each reference to a tenant table that has its own org_id is stored with the organization in the key.
+    for link in LINKS:
+        row = TABLES[link.table]
+        fk = next(k for k in foreign_keys(row) if k.column == link.column)
+        if isinstance(row.__table_spec__.tenant, OrgScoped) and link.table != "organizations":
+            assert fk.same_org, link
+
+
+@dataclass
+class World:
+    """Two organizations with parent rows each, and for A one row of every child table."""
+
+    admin_url: str
+    app_url: str
+    platform_url: str
+    a: UUID
+    b: UUID
+    parents: dict[UUID, dict[str, UUID]]
+    children: dict[str, UUID]
+    factories: Factories
+
+    def build(self, table: str, org: UUID, **overrides: Any) -> Create:
+        """A valid create of ``table`` for ``org``, every reference pointing at ``org``'s rows."""
+        row = TABLES[table]
+        values: dict[str, Any] = {}
+        tenant = row.__table_spec__.tenant
+        if isinstance(tenant, OrgScoped) and table != "organizations":
+            values[tenant.column] = org
+        for fk in foreign_keys(row):
+            if fk.parent in PARENTS and fk.column not in values:
+                values[fk.column] = self.parents[org].get(fk.parent)
+        if table == "sip_trunks":
+            values["failover_trunk_id"] = None
+        if table == "organizations":
+            values["parent_org_id"] = None
+        values |= overrides
+        made: Create = getattr(self.factories, FACTORY[table]).build(**values)
+        return made
+
+    def key_of(self, create: Create) -> UUID:
+        """The key of the row ``create`` would make."""
+        row = create.__row__
+        key = "id" if "id" in row.__column_map__ else row.primary_key()[0]
+        value = getattr(create, key)
+        assert isinstance(value, UUID)
+        return value
+
+
+def _insert_as_admin(conn: psycopg.Connection[Any], create: Create) -> None:
+    values = create.to_db()
+    table = create.__row__.__table_spec__.name
+    conn.execute(
+        sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+            sql.Identifier(table),
+            sql.SQL(", ").join(map(sql.Identifier, values)),
+            sql.SQL(", ").join(sql.Placeholder() * len(values)),
+        ),
+        list(values.values()),
+    )
+
+
+@pytest.fixture(scope="module")
+def world(create_database: DatabaseFactory, logins: Logins) -> World:
+    url = create_database()
+    migrate_all(url)
+    factories = Factories(seed=16)
+    a, b = uuid4(), uuid4()
+    parents: dict[UUID, dict[str, UUID]] = {}
+    children: dict[str, UUID] = {}
+    made = World(url, logins.url(url, "warp_app"), logins.url(url, "warp_platform"), a, b, {}, {}, factories)
+    with psycopg.connect(url) as conn:
+        for org in (a, b):
+            _insert_as_admin(conn, factories.organization.build(id=org, parent_org_id=None))
+            parents[org] = {}
+            made.parents = parents
+            for table in PARENTS:
+                create = made.build(table, org)
+                _insert_as_admin(conn, create)
+                parents[org][table] = made.key_of(create)
+        for link in LINKS:
+            if link.table in children or link.table == "organizations":
+                continue
+            # trunk_registrations is keyed by its trunk: A's row sits on a trunk of its own.
+            extra: dict[str, Any] = {}
+            if link.table == "trunk_registrations":
+                trunk = made.build("sip_trunks", a)
+                _insert_as_admin(conn, trunk)
+                extra["trunk_id"] = made.key_of(trunk)
+            if link.table == "e911_addresses":
+                number = made.build("phone_numbers", a)
+                _insert_as_admin(conn, number)
+                extra["phone_number_id"] = made.key_of(number)
+            create = made.build(link.table, a, **extra)
+            _insert_as_admin(conn, create)
+            children[link.table] = made.key_of(create)
+        conn.commit()
+    children["organizations"] = a
+    made.children = children
+    return made
+
+
+REFUSED = (TenantScopeError, InvalidReference, PermissionDenied)
+
+
+def _attempt(world: World, link: Link, api: str, repo_of: Callable[[str], Any]) -> Callable[[], Any]:
+    """A write through ``api`` that would make A's row reference B's (call it to run it)."""
+    bad = world.parents[world.b].get(link.parent, world.b)
+    repo = repo_of(link.table)
+    if link.table == "organizations":
+        new_org = uuid4()
+        scope = new_org
+        create = world.build("organizations", new_org, id=new_org, parent_org_id=bad)
+    else:
+        scope = world.a
+        extra: dict[str, Any] = {link.column: bad}
+        create = world.build(link.table, world.a, **extra)
+    scoped = repo.for_org(scope)
+    if api == "update":
+        if link.column not in REPOSITORIES[link.table].update_model.model_fields:
+            pytest.skip(f"{link.column} is {link.table}'s primary key: no update changes it")
+        update: Update = REPOSITORIES[link.table].update_model.model_validate({link.column: bad})
+        return lambda: repo.for_org(world.a).update(world.children[link.table], update)
+    if api in ("insert", "upsert"):
+        return lambda: getattr(scoped, api)(create)
+    return lambda: getattr(scoped, api)([create])
+
+
+def _check_refusal(error: BaseException) -> None:
+    assert isinstance(error, WarpError)
+    assert error.__cause__ is None or isinstance(error.__cause__, psycopg.Error)
+
+
+def _sync_repo(conn: psycopg.Connection[Any]) -> Callable[[str], Repo[Any, Any, Any]]:
+    return lambda table: REPOSITORIES[table](conn)
+
+
+def _async_repo(conn: psycopg.AsyncConnection[Any]) -> Callable[[str], AsyncRepo[Any, Any, Any]]:
+    return lambda table: ASYNC_REPOSITORIES[table](conn)
+
+
+@pytest.fixture
+def app(world: World) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(world.app_url) as conn:
+        yield conn
+
+
+@pytest.mark.parametrize("api", APIS)
+@pytest.mark.parametrize("link", LINKS, ids=str)
+def test_sync_writes_cannot_link_two_tenants(
+    world: World, app: psycopg.Connection[Any], link: Link, api: str
+) -> None:
+    call = _attempt(world, link, api, _sync_repo(app))
+    with pytest.raises(REFUSED) as caught:
+        call()
+    _check_refusal(caught.value)
+    app.rollback()
+    _assert_no_cross_links(world)
+
+
+@pytest.mark.parametrize("api", APIS)
+@pytest.mark.parametrize("link", LINKS, ids=str)
+def test_async_writes_cannot_link_two_tenants(world: World, link: Link, api: str) -> None:
+    async def main() -> None:
+        conn = await psycopg.AsyncConnection.connect(world.app_url)
+        try:
+            call = _attempt(world, link, api, _async_repo(conn))
+            with pytest.raises(REFUSED) as caught:
+                await call()
+            _check_refusal(caught.value)
+            await conn.rollback()
+        finally:
+            await conn.close()
+
+    asyncio.run(main())
+    _assert_no_cross_links(world)
+
+
+@pytest.mark.parametrize("link", LINKS, ids=str)
+def test_raw_sql_as_the_application_cannot_link_two_tenants(
+    world: World, app: psycopg.Connection[Any], link: Link
+) -> None:
+    bad = world.parents[world.b].get(link.parent, world.b)
+    row = TABLES[link.table]
+    key = "id" if "id" in row.__column_map__ else row.primary_key()[0]
+    if link.table == "organizations":
+        new_org = uuid4()
+        scope, create = new_org, world.build("organizations", new_org, id=new_org, parent_org_id=bad)
+    else:
+        scope, create = world.a, world.build(link.table, world.a, **{link.column: bad})
+    values = create.to_db()
+    insert = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+        sql.Identifier(link.table),
+        sql.SQL(", ").join(map(sql.Identifier, values)),
+        sql.SQL(", ").join(sql.Placeholder() * len(values)),
+    )
+    update = sql.SQL("UPDATE {} SET {} = %s WHERE {} = %s").format(
+        sql.Identifier(link.table), sql.Identifier(link.column), sql.Identifier(key)
+    )
+    for statement, params, tenant in (
+        (insert, list(values.values()), scope),
+        (update, [bad, world.children[link.table]], world.a),
+    ):
+        with pytest.raises(psycopg.Error) as caught:
+            with app.transaction():
+                app.execute("SELECT set_config('warp.org_id', %s, true)", (str(tenant),))
+                cur = app.execute(statement, params)
+                if cur.rowcount == 0:  # an UPDATE the policies hid from A changed nothing: not a link
+                    raise psycopg.errors.InsufficientPrivilege("no row changed")
+        assert caught.value.sqlstate in {"23503", "42501"}, caught.value
+    app.rollback()
+    _assert_no_cross_links(world)
+
+
+def test_the_platform_role_may_set_a_parent_organization(world: World) -> None:
+    """The documented rule: parent_org_id is the platform role's to set, never a tenant's."""
+    from warp_repo.repos import OrganizationRepo
+
+    child = uuid4()
+    with psycopg.connect(world.platform_url) as conn:
+        conn.execute("SELECT set_config('warp.platform', 'on', true)")
+        made = OrganizationRepo(conn).for_org(child).insert(
+            world.build("organizations", child, id=child, parent_org_id=world.b)  # type: ignore[arg-type]
+        )
+        assert made.parent_org_id == world.b
+        conn.rollback()
+
+
+def test_b_can_still_delete_its_own_rows(world: World) -> None:
+    """After every attempt above, nothing of A points at B: B's parents go without InvalidReference."""
+    _assert_no_cross_links(world)
+    with psycopg.connect(world.app_url) as conn:
+        for table in ("api_keys", "users", "phone_numbers", "sip_trunks"):
+            assert REPOSITORIES[table](conn).for_org(world.b).delete(world.parents[world.b][table])  # type: ignore[attr-defined]
+        conn.rollback()
+
+
+def _assert_no_cross_links(world: World) -> None:
+    """As the superuser (who sees every row): no stored row references a row of another organization."""
+    checks = {
+        "organizations.parent_org_id->organizations": "SELECT count(*) FROM organizations WHERE parent_org_id = %s",
+    }
+    with psycopg.connect(world.admin_url) as conn:
+        for link in LINKS:
+            if str(link) in checks:
+                found = conn.execute(checks[str(link)], (world.b,)).fetchone()
+            else:
+                row = TABLES[link.table]
+                key = "id" if "id" in row.__column_map__ else row.primary_key()[0]
+                query = sql.SQL("SELECT count(*) FROM {} WHERE {} = ANY(%(b)s) AND NOT {} = ANY(%(b)s)").format(
+                    sql.Identifier(link.table), sql.Identifier(link.column), sql.Identifier(key)
+                )
+                found = conn.execute(query, {"b": list(world.parents[world.b].values())}).fetchone()
+            assert found is not None and found[0] == 0, f"{link}: a row of A references B"
+
