@@ -494,20 +494,27 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
                 stmt = _sql.upsert_row(self.model, columns, key, scoped)
                 params = [p | self._scope_params(self._scope) for p in batch]
                 try:
-                    with translating(self.model):
-                        with self._conn.cursor(row_factory=self._rows()) as cur:
-                            cur.executemany(stmt.sql, params, returning=True)
-                            for result in cur.results():
-                                found = result.fetchall()
-                                if not found:
-                                    raise self._held_elsewhere(key)
-                                out.extend(found)
+                    out.extend(self._upsert_batch(stmt, params, key))
                 except RowSecurityViolation as exc:
                     # Under row-level security, ON CONFLICT meets a row the tenant cannot see: held elsewhere.
                     if not scoped:
                         raise
                     raise self._held_elsewhere(key) from exc.__cause__
             self._audit_rows("upsert", out, [v for v, _ in prepared])
+        return out
+
+    def _upsert_batch(
+        self, stmt: Statement, params: builtins.list[dict[str, Any]], key: tuple[str, ...]
+    ) -> builtins.list[RowT]:
+        """Run one pipelined upsert batch; a row that comes back empty is held by another organization."""
+        out: builtins.list[RowT] = []
+        with translating(self.model), self._conn.cursor(row_factory=self._rows()) as cur:
+            cur.executemany(stmt.sql, params, returning=True)
+            for result in cur.results():
+                found = result.fetchall()
+                if not found:
+                    raise self._held_elsewhere(key)
+                out.extend(found)
         return out
 
     def delete(self, key: UUID) -> bool:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from warp_models._base import TABLES
 from warp_models._references import foreign_keys
 from warp_models.errors import WarpError
 
@@ -338,7 +339,25 @@ def translating(row: type[Row] | None = None) -> Iterator[None]:
     try:
         yield
     except psycopg.Error as exc:
+        _redact_detail(exc, row)
         mapped = translate(exc, row)
         if mapped is None:
             raise
         raise mapped from exc
+
+
+def _redact_detail(exc: psycopg.Error, row: type[Row] | None) -> None:
+    """Drop the server's DETAIL from the driver error's text when it may hold a secret column's value.
+
+    ``Key (key_hash)=(...)`` and ``Failing row contains (...)`` copy stored values into the message, and the driver
+    error stays reachable as ``__cause__`` (printed by tracebacks and ``logging``). ``exc.diag`` keeps every field
+    for code that needs it.
+    """
+    detail = exc.diag.message_detail
+    if not detail or not exc.args or not isinstance(exc.args[0], str):
+        return
+    table = TABLES.get(exc.diag.table_name or "") or row
+    if table is None or not any(column.col.secret for column in table.__columns__):
+        return
+    text = exc.args[0].replace(detail, "(redacted: it may show a secret column's value; see exc.diag)")
+    exc.args = (text, *exc.args[1:])

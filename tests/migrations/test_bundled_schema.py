@@ -570,7 +570,7 @@ def test_bundled_files_follow_the_convention_and_can_be_rolled_back() -> None:
     assert versions == sorted(set(versions))
     for migration in migrations:
         assert migration.author == "warp-models"
-        assert migration.date == dt.date(*map(int, (migration.version[:4], migration.version[4:6], migration.version[6:8])))
+        assert migration.date == dt.datetime.strptime(migration.version[:8], "%Y%m%d").date()
         assert migration.down_sql is not None, migration.path
         assert migration.path.parent.name == "2026"
         assert "BEGIN;" not in migration.up_sql.splitlines()

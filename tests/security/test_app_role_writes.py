@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import ip_address
 from typing import Any
@@ -20,6 +21,7 @@ import pytest
 from tests.conftest import DatabaseFactory
 from warp_models import (
     OrganizationCreate,
+    OrganizationUpdate,
     PhoneNumberCreate,
     RoutingRuleCreate,
     SipTrunkCreate,
@@ -102,10 +104,9 @@ def test_a_tenant_cannot_set_a_parent_organization(site: Site) -> None:
         mine = _org(conn, "Mine")
         with pytest.raises(PermissionDenied, match="parent_org_id"), conn.transaction():
             OrganizationRepo(conn).insert(OrganizationCreate(name="Child", parent_org_id=other))
+        patch = OrganizationUpdate(parent_org_id=other)
         with pytest.raises(PermissionDenied, match="platform role"), conn.transaction():
-            from warp_models import OrganizationUpdate
-
-            OrganizationRepo(conn).for_org(mine).update(mine, OrganizationUpdate(parent_org_id=other))
+            OrganizationRepo(conn).for_org(mine).update(mine, patch)
         conn.rollback()
 
 
@@ -197,7 +198,7 @@ def test_an_upsert_on_a_key_another_organization_holds_is_a_tenant_scope_error(
             if table != "organizations"
             else "SELECT id FROM organizations WHERE id = %s"
         )
-        owner = admin.execute(query, (stored["id"],)).fetchone()  # type: ignore[arg-type]
+        owner = admin.execute(query, (stored["id"],)).fetchone()
         assert owner == (theirs.id,), "the other organization's row is unchanged"
 
 
@@ -228,7 +229,7 @@ def test_child_writes_succeed_as_the_first_statement_of_a_transaction(site: Site
         )
         conn.commit()
         acl = TrunkAclCreate(trunk_id=trunk, ip_address=ip_address("192.0.2.10"), subnet_mask=32)
-        calls = [
+        calls: list[Callable[[], object]] = [
             lambda: TrunkAclRepo(conn).for_org(org).insert(acl),
             lambda: (
                 TrunkAclRepo(conn)
@@ -334,7 +335,7 @@ def test_mixed_scoped_operations_under_load_never_fail_or_cross_tenants(site: Si
                             assert {t.org_id for t in seen} == {org}
                     with lock:
                         done[kind] += 1
-                except BaseException as exc:  # noqa: BLE001 - every failure is counted and reported
+                except BaseException as exc:
                     with lock:
                         errors.append(exc)
 
@@ -348,9 +349,12 @@ def test_mixed_scoped_operations_under_load_never_fail_or_cross_tenants(site: Si
     with psycopg.connect(site.admin_url) as admin:
         crossed = admin.execute(
             """
-            SELECT (SELECT count(*) FROM routing_rules r JOIN sip_trunks t ON t.id = r.trunk_id WHERE t.org_id <> r.org_id)
-                 + (SELECT count(*) FROM phone_numbers p JOIN sip_trunks t ON t.id = p.trunk_id WHERE t.org_id <> p.org_id)
-                 + (SELECT count(*) FROM sip_trunks s JOIN sip_trunks f ON f.id = s.failover_trunk_id WHERE f.org_id <> s.org_id)
+            SELECT (SELECT count(*) FROM routing_rules r JOIN sip_trunks t ON t.id = r.trunk_id
+                     WHERE t.org_id <> r.org_id)
+                 + (SELECT count(*) FROM phone_numbers p JOIN sip_trunks t ON t.id = p.trunk_id
+                     WHERE t.org_id <> p.org_id)
+                 + (SELECT count(*) FROM sip_trunks s JOIN sip_trunks f ON f.id = s.failover_trunk_id
+                     WHERE f.org_id <> s.org_id)
             """,
             {"orgs": orgs},
         ).fetchone()

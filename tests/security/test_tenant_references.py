@@ -245,9 +245,7 @@ def app(world: World) -> Iterator[psycopg.Connection[Any]]:
 
 @pytest.mark.parametrize("api", APIS)
 @pytest.mark.parametrize("link", LINKS, ids=str)
-def test_sync_writes_cannot_link_two_tenants(
-    world: World, app: psycopg.Connection[Any], link: Link, api: str
-) -> None:
+def test_sync_writes_cannot_link_two_tenants(world: World, app: psycopg.Connection[Any], link: Link, api: str) -> None:
     call = _attempt(world, link, api, _sync_repo(app))
     with pytest.raises(REFUSED) as caught:
         call()
@@ -300,14 +298,18 @@ def test_raw_sql_as_the_application_cannot_link_two_tenants(
         (update, [bad, world.children[link.table]], world.a),
     ):
         with pytest.raises(psycopg.Error) as caught:
-            with app.transaction():
-                app.execute("SELECT set_config('warp.org_id', %s, true)", (str(tenant),))
-                cur = app.execute(statement, params)
-                if cur.rowcount == 0:  # an UPDATE the policies hid from A changed nothing: not a link
-                    raise psycopg.errors.InsufficientPrivilege("no row changed")
+            _as_tenant(app, tenant, statement, params)
         assert caught.value.sqlstate in {"23503", "42501"}, caught.value
     app.rollback()
     _assert_no_cross_links(world)
+
+
+def _as_tenant(app: psycopg.Connection[Any], tenant: UUID, statement: sql.Composed, params: list[Any]) -> None:
+    """Run ``statement`` in a transaction of ``tenant``; an UPDATE that changed nothing raises too (not a link)."""
+    with app.transaction():
+        app.execute("SELECT set_config('warp.org_id', %s, true)", (str(tenant),))
+        if app.execute(statement, params).rowcount == 0:
+            raise psycopg.errors.InsufficientPrivilege("no row changed")
 
 
 def test_the_platform_role_may_set_a_parent_organization(world: World) -> None:
@@ -317,8 +319,12 @@ def test_the_platform_role_may_set_a_parent_organization(world: World) -> None:
     child = uuid4()
     with psycopg.connect(world.platform_url) as conn:
         conn.execute("SELECT set_config('warp.platform', 'on', true)")
-        made = OrganizationRepo(conn).for_org(child).insert(
-            world.build("organizations", child, id=child, parent_org_id=world.b)  # type: ignore[arg-type]
+        made = (
+            OrganizationRepo(conn)
+            .for_org(child)
+            .insert(
+                world.build("organizations", child, id=child, parent_org_id=world.b)  # type: ignore[arg-type]
+            )
         )
         assert made.parent_org_id == world.b
         conn.rollback()
@@ -350,4 +356,3 @@ def _assert_no_cross_links(world: World) -> None:
                 )
                 found = conn.execute(query, {"b": list(world.parents[world.b].values())}).fetchone()
             assert found is not None and found[0] == 0, f"{link}: a row of A references B"
-
