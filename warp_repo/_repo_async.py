@@ -58,7 +58,8 @@ async def atomic(conn: AsyncConnection[Any], savepoint: str = _SAVEPOINT) -> Asy
         async with conn.transaction():
             yield
         return
-    await conn.execute(f"SAVEPOINT {savepoint}")
+    with translating():  # an aborted transaction refuses the savepoint itself (25P02)
+        await conn.execute(f"SAVEPOINT {savepoint}")
     try:
         yield
     except BaseException:
@@ -68,7 +69,8 @@ async def atomic(conn: AsyncConnection[Any], savepoint: str = _SAVEPOINT) -> Asy
         except psycopg.Error:  # the connection is gone: the caller's transaction is lost anyway
             pass
         raise
-    await conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+    with translating():
+        await conn.execute(f"RELEASE SAVEPOINT {savepoint}")
 
 
 def own_transaction(conn: AsyncConnection[Any]) -> AbstractAsyncContextManager[object]:
@@ -594,8 +596,9 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
 
     async def _staging(self) -> str | None:
         """A new temporary table shaped like this one when row-level security applies (``COPY`` refuses it)."""
-        cur = await self._conn.execute(_ROW_SECURITY, (self._info.name,))
-        found = await cur.fetchone()
+        with translating(self.model):
+            cur = await self._conn.execute(_ROW_SECURITY, (self._info.name,))
+            found = await cur.fetchone()
         if found is None or not found[0]:
             return None
         staging = f"warp_copy_{uuid4().hex}"

@@ -60,7 +60,8 @@ def atomic(conn: Connection[Any], savepoint: str = _SAVEPOINT) -> Iterator[None]
         with conn.transaction():
             yield
         return
-    conn.execute(f"SAVEPOINT {savepoint}")
+    with translating():  # an aborted transaction refuses the savepoint itself (25P02)
+        conn.execute(f"SAVEPOINT {savepoint}")
     try:
         yield
     except BaseException:
@@ -70,7 +71,8 @@ def atomic(conn: Connection[Any], savepoint: str = _SAVEPOINT) -> Iterator[None]
         except psycopg.Error:  # the connection is gone: the caller's transaction is lost anyway
             pass
         raise
-    conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+    with translating():
+        conn.execute(f"RELEASE SAVEPOINT {savepoint}")
 
 
 def own_transaction(conn: Connection[Any]) -> AbstractContextManager[object]:
@@ -588,8 +590,9 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
 
     def _staging(self) -> str | None:
         """A new temporary table shaped like this one when row-level security applies (``COPY`` refuses it)."""
-        cur = self._conn.execute(_ROW_SECURITY, (self._info.name,))
-        found = cur.fetchone()
+        with translating(self.model):
+            cur = self._conn.execute(_ROW_SECURITY, (self._info.name,))
+            found = cur.fetchone()
         if found is None or not found[0]:
             return None
         staging = f"warp_copy_{uuid4().hex}"

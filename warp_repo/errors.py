@@ -1,26 +1,14 @@
-"""Errors raised by the repositories, chosen by SQLSTATE and never by the text of a server message.
+"""Errors of the database layer, chosen by SQLSTATE and never by the text of a server message.
 
-The tree (every class is a ``warp_models.errors.WarpError``)::
+The whole tree of the SDK's errors is drawn once, in ``warp_models.errors``. This module holds the classes a
+statement can end in: a class per SQLSTATE the caller can act on, then a class per SQLSTATE *class* (its first two
+characters, the way ``psycopg.errors.lookup`` falls back), then ``DatabaseError``. So every failure of the database
+is a ``WarpError``, and ``except WarpError`` catches all of them; ``.sqlstate`` and the chained driver error
+(``__cause__``) keep the details.
 
-    WarpError
-    ├── RepositoryError           a statement failed for a reason the caller can act on (.sqlstate, .table)
-    │   ├── NotFound              no row has that key (within the repository's scope)
-    │   ├── Conflict              23505: a unique key is taken (.constraint, .columns)
-    │   ├── InvalidReference      23503: a foreign key points at no row, or a row is still referenced
-    │   ├── ConstraintViolation   23502 NOT NULL, 23514 CHECK and the rest of class 23 (.constraint, .column)
-    │   ├── SerializationFailure  40001 / 40P01: the transaction lost a race; run it again (``transaction()``)
-    │   ├── LimitExceeded         an organization's limit or an account's credit would be exceeded (.limit_name)
-    │   ├── InvalidTransition     the row's state forbids the change asked for (.current, .requested)
-    │   └── PermissionDenied      42501: the connected role may not do this (a missing grant, a guarded column)
-    │       └── RowSecurityViolation   42501 from a row-level security policy (also a TenantScopeError)
-    ├── TenantScopeError          a call would read or write another organization's rows
-    ├── InvalidCursor             a page cursor is malformed, was altered, or belongs to another query
-    ├── QueryError                the repository was asked for something it cannot express (a misuse)
-    └── ConnectionUnavailable     no pooled connection became free in time
-
-Every error raised while handling a driver error is chained to it (``raise ... from exc``), so the psycopg
-error and its diagnostics stay reachable as ``__cause__``. Values of the failing row are never copied into
-messages: they may be secrets (``key_hash``) or personal data.
+Every error raised while handling a driver error is chained to it (``raise ... from exc``). Values of the failing
+row are never copied into messages: they may be secrets (``key_hash``) or personal data; on a table with a secret
+column, the driver error's own text loses its ``DETAIL`` line too (``exc.diag`` keeps it).
 """
 
 from __future__ import annotations
@@ -40,19 +28,26 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Conflict",
+    "ConnectionLost",
     "ConnectionUnavailable",
     "ConstraintViolation",
+    "DatabaseError",
+    "InsufficientResources",
     "InvalidCursor",
+    "InvalidData",
     "InvalidReference",
     "InvalidTransition",
     "LimitExceeded",
     "NotFound",
+    "OperatorIntervention",
     "PermissionDenied",
     "QueryError",
     "RepositoryError",
     "RowSecurityViolation",
+    "SchemaMismatch",
     "SerializationFailure",
     "TenantScopeError",
+    "TransactionStateError",
     "translate",
     "translating",
 ]
@@ -195,6 +190,57 @@ class InvalidTransition(RepositoryError):
         self.requested = requested
 
 
+class DatabaseError(RepositoryError):
+    """The database refused a statement for a reason no closer class names; ``.sqlstate`` says which.
+
+    Raised for SQLSTATEs the SDK has no class for, after falling back to their class; a ``RAISE EXCEPTION`` of a
+    trigger or function of your own (``P0001``) ends here, its message kept.
+    """
+
+
+class InvalidData(DatabaseError):
+    """Class 22: a value the database cannot store or compare as given.
+
+    A NUL byte, an invalid encoding, a number out of range, a malformed literal. Fix the value; the model should
+    have refused it, so report it too.
+    """
+
+
+class SchemaMismatch(DatabaseError):
+    """Class 42 (other than 42501) and 3F: a table, column, function or schema is missing or different.
+
+    The database is not at the schema this version of the SDK expects: run ``warp-db migrate``, then
+    ``warp-db check``.
+    """
+
+
+class TransactionStateError(DatabaseError):
+    """Class 25: the statement cannot run in the transaction's state.
+
+    Most often ``25P02``: an earlier statement of the transaction failed, and PostgreSQL ignores everything until
+    ``ROLLBACK``. Roll back, or wrap the statement that may fail in a savepoint (``with conn.transaction():``) to
+    carry on after it. ``25006``: a write on a read-only connection.
+    """
+
+
+class InsufficientResources(DatabaseError):
+    """Class 53: the server is out of connections, memory or disk; retry later or raise its limits."""
+
+
+class OperatorIntervention(DatabaseError):
+    """Class 57: the statement was cancelled, or the server is shutting down; the transaction was rolled back.
+
+    ``57014`` is a ``statement_timeout`` or a cancel request.
+    """
+
+
+class ConnectionLost(DatabaseError):
+    """Class 08, or a driver error without SQLSTATE: the connection broke; the transaction's outcome is unknown.
+
+    A write may or may not have been committed: read it back before doing it again.
+    """
+
+
 class TenantScopeError(WarpError):
     """A call would read or write rows of another organization than the repository's, or of none."""
 
@@ -247,19 +293,50 @@ def _unique_columns(row: type[Row] | None, constraint: str | None) -> tuple[str,
     return ()
 
 
-def translate(exc: psycopg.Error, row: type[Row] | None = None) -> RepositoryError | None:
-    """The SDK error for a driver error, chosen by SQLSTATE; ``None`` when the SDK has nothing to add.
+_BY_CLASS: dict[str, tuple[type[DatabaseError], str]] = {
+    "08": (ConnectionLost, "the connection broke; whether the transaction committed is unknown: read back first"),
+    "22": (InvalidData, "a value cannot be stored as given; fix the value (the model should have refused it)"),
+    "25": (TransactionStateError, "roll back, or run the statement that may fail inside conn.transaction()"),
+    "3F": (SchemaMismatch, "the schema is not the one this SDK expects: run warp-db migrate, then warp-db check"),
+    "42": (SchemaMismatch, "the schema is not the one this SDK expects: run warp-db migrate, then warp-db check"),
+    "53": (InsufficientResources, "the server is out of resources; retry later or raise its limits"),
+    "57": (OperatorIntervention, "the statement was cancelled (statement_timeout?) or the server is stopping"),
+}
+"""SQLSTATE classes the SDK names, with what to do; any other class is a plain ``DatabaseError``."""
+
+
+def translate(exc: psycopg.Error, row: type[Row] | None = None) -> RepositoryError:
+    """The SDK error for a driver error, chosen by SQLSTATE, else by its class, else ``DatabaseError``.
 
     Args:
         exc: the psycopg error.
         row: the model of the table the statement was about, used to name the key of a conflict.
 
     Returns:
-        The error to raise ``from exc``, or ``None`` to let the driver error propagate unchanged.
+        The error to raise ``from exc``.
     """
     sqlstate = exc.sqlstate
+    diag = exc.diag
     if sqlstate is None:
-        return None
+        return ConnectionLost(
+            f"the database connection failed ({type(exc).__name__}): whether the transaction committed is unknown; "
+            "read back before writing again",
+            table=row.__table_spec__.name if row is not None else None,
+        )
+    specific = _specific(exc, sqlstate, row)
+    if specific is not None:
+        return specific
+    table = diag.table_name or (row.__table_spec__.name if row is not None else None)
+    kind, advice = _BY_CLASS.get(sqlstate[:2], (DatabaseError, "see the chained driver error"))
+    primary = diag.message_primary or type(exc).__name__
+    if sqlstate.startswith("22") and _has_secrets(table, row):
+        primary = "a value was refused"  # class 22 messages may quote the value itself
+    where = f"{table}: " if table else ""
+    return kind(f"{where}{primary} (SQLSTATE {sqlstate}): {advice}", sqlstate=sqlstate, table=table)
+
+
+def _specific(exc: psycopg.Error, sqlstate: str, row: type[Row] | None) -> RepositoryError | None:
+    """The error for a SQLSTATE the SDK has a class of its own for, or ``None``."""
     diag = exc.diag
     table = diag.table_name or (row.__table_spec__.name if row is not None else None)
     constraint = diag.constraint_name
@@ -340,10 +417,12 @@ def translating(row: type[Row] | None = None) -> Iterator[None]:
         yield
     except psycopg.Error as exc:
         _redact_detail(exc, row)
-        mapped = translate(exc, row)
-        if mapped is None:
-            raise
-        raise mapped from exc
+        raise translate(exc, row) from exc
+
+
+def _has_secrets(table: str | None, row: type[Row] | None) -> bool:
+    model = TABLES.get(table or "") or row
+    return model is not None and any(column.col.secret for column in model.__columns__)
 
 
 def _redact_detail(exc: psycopg.Error, row: type[Row] | None) -> None:
@@ -356,8 +435,7 @@ def _redact_detail(exc: psycopg.Error, row: type[Row] | None) -> None:
     detail = exc.diag.message_detail
     if not detail or not exc.args or not isinstance(exc.args[0], str):
         return
-    table = TABLES.get(exc.diag.table_name or "") or row
-    if table is None or not any(column.col.secret for column in table.__columns__):
+    if not _has_secrets(exc.diag.table_name, row):
         return
     text = exc.args[0].replace(detail, "(redacted: it may show a secret column's value; see exc.diag)")
     exc.args = (text, *exc.args[1:])

@@ -1,11 +1,4 @@
-"""Errors of the Redis cache layer.
-
-The tree::
-
-    WarpError                      (warp_models.errors)
-    └── CacheError                 a cache operation failed; the redis-py error is chained (``__cause__``)
-        ├── CacheUnavailable       Redis refused, dropped or did not answer within the configured timeout
-        └── CacheDataError         a stored value is not what its key pattern promises (another writer, or drift)
+"""Errors of the Redis cache layer (their place in the tree: ``warp_models.errors``).
 
 Only stores of record raise them to callers: the session store and the registration cache, whose data exists
 nowhere else, and every invalidation, whose failure the caller must know about. The read-through caches (API

@@ -1,0 +1,130 @@
+"""One error tree: every database failure is a ``WarpError``, chosen by SQLSTATE, then by SQLSTATE class."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+import warp_models
+import warp_models.errors
+import warp_repo
+from tests.conftest import DatabaseFactory
+from warp_models import OrganizationCreate
+from warp_models.errors import WarpError
+from warp_repo.errors import (
+    ConnectionLost,
+    DatabaseError,
+    InsufficientResources,
+    InvalidData,
+    OperatorIntervention,
+    PermissionDenied,
+    RepositoryError,
+    SchemaMismatch,
+    SerializationFailure,
+    TransactionStateError,
+    translating,
+)
+from warp_repo.repos import OrganizationRepo
+
+
+def _raise(sqlstate: str) -> str:
+    return f"DO $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '{sqlstate}'; END $$"
+
+
+# SQLSTATEs the SDK had no class for, provoked for real where the server can be made to, else raised by PL/pgSQL.
+PROVOKED: list[tuple[str, str, type[RepositoryError]]] = [
+    ("22P05", "SELECT '\"\\u0000\"'::jsonb", InvalidData),
+    ("22021", "SELECT convert_from('\\xc328'::bytea, 'UTF8')", InvalidData),
+    ("22P02", "SELECT 'not a uuid'::uuid", InvalidData),
+    ("57014", "SET LOCAL statement_timeout = 10; SELECT pg_sleep(1)", OperatorIntervention),
+    ("42P01", "SELECT * FROM no_such_table", SchemaMismatch),
+    ("42703", "SELECT no_such_column FROM organizations", SchemaMismatch),
+    ("42501", "TRUNCATE organizations", PermissionDenied),
+    ("40P01", _raise("40P01"), SerializationFailure),
+    ("53300", _raise("53300"), InsufficientResources),
+    ("08006", _raise("08006"), ConnectionLost),
+    ("P0001", _raise("P0001"), DatabaseError),
+    ("XX000", _raise("XX000"), DatabaseError),
+]
+
+
+@pytest.fixture(scope="module")
+def url(create_database: DatabaseFactory) -> str:
+    from warp_models.migrations import migrate
+
+    made = create_database()
+    migrate(made)
+    return made
+
+
+@pytest.fixture
+def app(url: str) -> Iterator[psycopg.Connection[Any]]:
+    """The database as a login of the application role (TRUNCATE is refused to it)."""
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("DROP ROLE IF EXISTS warp_test_errors_app")
+        admin.execute("CREATE ROLE warp_test_errors_app LOGIN IN ROLE warp_app")
+    params = psycopg.conninfo.conninfo_to_dict(url) | {"user": "warp_test_errors_app"}
+    with psycopg.connect(psycopg.conninfo.make_conninfo("", **params)) as conn:
+        yield conn
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("DROP ROLE warp_test_errors_app")
+
+
+@pytest.mark.parametrize(("sqlstate", "statement", "expected"), PROVOKED, ids=[p[0] for p in PROVOKED])
+def test_every_sqlstate_is_a_warp_error_chained_to_the_driver_error(
+    app: psycopg.Connection[Any], sqlstate: str, statement: str, expected: type[RepositoryError]
+) -> None:
+    with pytest.raises(WarpError) as caught, translating():
+        app.execute(statement)
+    error = caught.value
+    assert type(error) is expected or (expected is PermissionDenied and isinstance(error, PermissionDenied))
+    assert isinstance(error, RepositoryError) and error.sqlstate == sqlstate
+    assert isinstance(error.__cause__, psycopg.Error) and error.__cause__.sqlstate == sqlstate
+    app.rollback()
+
+
+def test_a_repository_call_in_an_aborted_transaction_is_a_transaction_state_error(app: psycopg.Connection[Any]) -> None:
+    with pytest.raises(SchemaMismatch), translating():
+        app.execute("SELECT * FROM no_such_table")
+    with pytest.raises(TransactionStateError, match="conn.transaction") as caught:
+        OrganizationRepo(app).insert(OrganizationCreate(name="After a failure"))
+    assert caught.value.sqlstate == "25P02"
+    app.rollback()
+
+
+def test_a_broken_connection_is_connection_lost(url: str) -> None:
+    conn = psycopg.connect(url)
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
+    with pytest.raises(ConnectionLost) as caught:
+        OrganizationRepo(conn).for_org(__import__("uuid").uuid4()).count()
+    assert isinstance(caught.value.__cause__, psycopg.OperationalError)
+    conn.close()
+
+
+def _sdk_error_classes() -> set[type[BaseException]]:
+    for package in (warp_models, warp_repo):
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if ".testing" not in module.name and not module.name.endswith("__main__"):
+                importlib.import_module(module.name)
+    found: set[type[BaseException]] = set()
+    pending: list[type[BaseException]] = [WarpError]
+    while pending:
+        cls = pending.pop()
+        if cls.__module__.startswith(("warp_models", "warp_repo")) and cls not in found:
+            found.add(cls)
+            pending.extend(cls.__subclasses__())
+    return found
+
+
+def test_the_tree_is_drawn_once_with_every_class() -> None:
+    drawing = warp_models.errors.__doc__ or ""
+    drawn = set(re.findall(r"[─ ]([A-Z][A-Za-z]+)\b", drawing))
+    missing = sorted(cls.__name__ for cls in _sdk_error_classes() if cls.__name__ not in drawn)
+    assert missing == []
