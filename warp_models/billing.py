@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, model_validator
 
 from warp_models._base import Create, Row, Update
 from warp_models._columns import (
@@ -23,7 +23,7 @@ from warp_models._columns import (
 )
 from warp_models._common import CreatedAt, IdPk, MetadataDoc, OrgRef, UpdatedAt
 from warp_models._time import UtcDateTime
-from warp_models.types import CountryCode, Email, JsonDocument, Metadata, Money, NonNegativeMoney
+from warp_models.types import CountryCode, Email, EncryptedTaxId, JsonDocument, Metadata, Money, NonNegativeMoney
 
 PaymentMethod = Literal["invoice", "credit_card", "ach", "wire", "prepaid"]
 UsageType = Literal["voice_outbound", "voice_inbound", "toll_free", "sms", "mms", "did_rental", "e911", "cnam", "fax"]
@@ -73,7 +73,7 @@ class BillingAccount(Row):
     billing_email: Annotated[Email | None, Col(Varchar(255))]
     billing_address: Annotated[BillingAddress | None, Col(JSONB)]
     tax_id: Annotated[
-        SecretStr | None, Col(Varchar(255), secret=True, doc="Tax id, AES-GCM encrypted (widened from 50).")
+        EncryptedTaxId | None, Col(Varchar(255), secret=True, doc="Tax id, AES-GCM encrypted (widened from 50).")
     ]
     credit_limit: Annotated[NonNegativeMoney | None, Col(Numeric(10, 2), default="0")]
     current_balance: Annotated[Money | None, Col(Numeric(10, 2), default="0")]
@@ -163,7 +163,7 @@ class BillingAccountCreate(Create):
     stripe_customer_id: str | None = None
     billing_email: Email | None = None
     billing_address: BillingAddress | None = None
-    tax_id: SecretStr | None = None
+    tax_id: EncryptedTaxId | None = None
     credit_limit: NonNegativeMoney | None = None
     current_balance: Money | None = None
     auto_recharge: bool | None = None
@@ -183,7 +183,7 @@ class BillingAccountUpdate(Update):
     stripe_customer_id: str | None = None
     billing_email: Email | None = None
     billing_address: BillingAddress | None = None
-    tax_id: SecretStr | None = None
+    tax_id: EncryptedTaxId | None = None
     credit_limit: NonNegativeMoney | None = None
     current_balance: Money | None = None
     auto_recharge: bool | None = None

@@ -3,8 +3,6 @@
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import SecretStr
-
 from warp_models._base import Create, Row, Update
 from warp_models._columns import (
     BOOLEAN,
@@ -23,12 +21,15 @@ from warp_models._columns import (
 from warp_models._common import CreatedAt, IdPk, MetadataDoc, OrgRef, UpdatedAt
 from warp_models._time import UtcDateTime
 from warp_models.types import (
+    ApiKeyHash,
     CountryCode,
     Email,
+    EncryptedMfaSecret,
     FccFilerId,
     IpAddress,
     Metadata,
     OrgFeatures,
+    PasswordHash,
     Permission,
     RateLimits,
 )
@@ -88,11 +89,15 @@ class User(Row):
     org_id: OrgRef
     email: Annotated[Email, Col(Varchar(255), unique=True)]
     username: Annotated[str, Col(Varchar(100), unique=True)]
-    password_hash: Annotated[SecretStr, Col(Varchar(255), secret=True, doc="Password hash; never logged.")]
+    password_hash: Annotated[
+        PasswordHash, Col(Varchar(255), secret=True, doc="Argon2id hash (``hash_password``); never logged.")
+    ]
     role: Annotated[UserRole | None, Col(Varchar(50), default="'user'")]
     status: Annotated[UserStatus | None, Col(Varchar(50), default="'active'")]
     mfa_enabled: Annotated[bool | None, Col(BOOLEAN, default="FALSE")]
-    mfa_secret: Annotated[SecretStr | None, Col(Varchar(255), secret=True, doc="TOTP secret; never logged.")]
+    mfa_secret: Annotated[
+        EncryptedMfaSecret | None, Col(Varchar(255), secret=True, doc="TOTP secret, AES-GCM encrypted; never logged.")
+    ]
     last_login: Annotated[UtcDateTime | None, Col(TIMESTAMP)]
     metadata: MetadataDoc
     created_at: CreatedAt
@@ -107,7 +112,9 @@ class ApiKey(Row):
     id: IdPk
     org_id: OrgRef
     user_id: Annotated[UUID | None, Col(UUID_, references="users.id")]
-    key_hash: Annotated[SecretStr, Col(Varchar(255), unique=True, secret=True, doc="Hash of the key; never logged.")]
+    key_hash: Annotated[
+        ApiKeyHash, Col(Varchar(255), unique=True, secret=True, doc="Peppered hash of the key; never logged.")
+    ]
     name: Annotated[str, Col(Varchar(255))]
     permissions: Annotated[list[Permission] | None, Col(JSONB, default="'[]'")]
     rate_limit: Annotated[int | None, Col(INT, default="1000", doc="Requests per minute.")]
@@ -211,11 +218,11 @@ class UserCreate(Create):
     org_id: UUID
     email: Email
     username: str
-    password_hash: SecretStr
+    password_hash: PasswordHash
     role: UserRole | None = None
     status: UserStatus | None = None
     mfa_enabled: bool | None = None
-    mfa_secret: SecretStr | None = None
+    mfa_secret: EncryptedMfaSecret | None = None
     last_login: UtcDateTime | None = None
     metadata: Metadata | None = None
     created_at: UtcDateTime | None = None
@@ -230,11 +237,11 @@ class UserUpdate(Update):
     org_id: UUID | None = None
     email: Email | None = None
     username: str | None = None
-    password_hash: SecretStr | None = None
+    password_hash: PasswordHash | None = None
     role: UserRole | None = None
     status: UserStatus | None = None
     mfa_enabled: bool | None = None
-    mfa_secret: SecretStr | None = None
+    mfa_secret: EncryptedMfaSecret | None = None
     last_login: UtcDateTime | None = None
     metadata: Metadata | None = None
 
@@ -247,7 +254,7 @@ class ApiKeyCreate(Create):
     id: UUID | None = None
     org_id: UUID
     user_id: UUID | None = None
-    key_hash: SecretStr
+    key_hash: ApiKeyHash
     name: str
     permissions: list[Permission] | None = None
     rate_limit: int | None = None
@@ -264,7 +271,7 @@ class ApiKeyUpdate(Update):
 
     org_id: UUID | None = None
     user_id: UUID | None = None
-    key_hash: SecretStr | None = None
+    key_hash: ApiKeyHash | None = None
     name: str | None = None
     permissions: list[Permission] | None = None
     rate_limit: int | None = None

@@ -1,15 +1,29 @@
-"""Value types shared by the tables: phone numbers, places, network addresses, codecs, JSON documents.
+"""Value types shared by the tables: phone numbers, places, network addresses, codecs, JSON documents, secrets.
 
 Each type validates what the telecom domain means, on top of the column limits that ``Col`` derives.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from decimal import Decimal
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
-from typing import Annotated, Literal, TypeAlias
+from typing import Annotated, Final, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, JsonValue, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    JsonValue,
+    SecretStr,
+    StringConstraints,
+    ValidationInfo,
+)
+
+from warp_models._time import FROM_DB
 
 E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{1,14}$")]
 """A phone number in E.164 form: ``+`` then up to 15 digits, no leading zero (``+14155550123``)."""
@@ -123,3 +137,99 @@ DialPrefix = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
 
 Url = Annotated[str, StringConstraints(pattern=r"^(https?|s3|gs)://[^\s]+$")]
 """A URL of a stored object or media file (``https://``, ``s3://`` or ``gs://``)."""
+
+
+# --- Secrets: what the secret columns hold --------------------------------------------------------------------
+#
+# The stored forms are defined here, once; ``warp_repo.secrets`` produces and parses them with these patterns.
+# The patterns have no anchors: match them with ``re.fullmatch`` (``$`` would let a trailing newline through).
+
+KEY_ID_PATTERN: Final = r"[A-Za-z0-9]{1,16}"
+"""A key id in a keyring (``k1``, ``2026a``): 1-16 letters or digits. Ciphertexts and API key hashes name it."""
+
+ARGON2ID_HASH_PATTERN: Final = (
+    r"\$argon2id\$v=19\$m=(?P<m>[1-9][0-9]{0,9}),t=(?P<t>[1-9][0-9]{0,9}),p=(?P<p>[1-9][0-9]{0,5})"
+    r"\$(?P<salt>[A-Za-z0-9+/]{11,})\$(?P<hash>[A-Za-z0-9+/]{22,})"
+)
+"""An Argon2id hash in PHC form, as ``warp_repo.secrets.hash_password`` makes it:
+``$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`` (unpadded base64; a salt of 8 bytes or more, a hash of 16 or
+more). Any cost parameters are accepted: a hash records its own, and ``verify_password`` renews older ones."""
+
+API_KEY_HASH_SCHEME: Final = "hs256"
+"""The scheme that starts an API key hash: HMAC-SHA-256 under a pepper."""
+
+API_KEY_HASH_PATTERN: Final = rf"{API_KEY_HASH_SCHEME}:(?P<kid>{KEY_ID_PATTERN}):(?P<digest>[0-9a-f]{{64}})"
+"""An API key hash, as ``warp_repo.secrets.issue_api_key`` makes it: ``hs256:<pepper id>:<64 hex digits>``."""
+
+CIPHERTEXT_PATTERN: Final = rf"(?P<kid>{KEY_ID_PATTERN}):(?P<payload>[A-Za-z0-9_-]+)"
+"""An encrypted column value, as ``warp_repo.secrets.EncryptedColumn.encrypt`` makes it:
+``<key id>:<base64url of nonce, ciphertext and tag, unpadded>``."""
+
+CIPHERTEXT_MIN_PAYLOAD: Final = 38
+"""The shortest payload of a ciphertext: a 12-byte nonce and a 16-byte tag (an empty plaintext) in base64url."""
+
+_ARGON2ID_HASH = re.compile(ARGON2ID_HASH_PATTERN)
+_API_KEY_HASH = re.compile(API_KEY_HASH_PATTERN)
+_CIPHERTEXT = re.compile(CIPHERTEXT_PATTERN)
+
+
+def _stored_form(accepts: Callable[[str], bool], message: str) -> Callable[[SecretStr, ValidationInfo], SecretStr]:
+    """A validator refusing a value that is not in its column's stored form.
+
+    Values read from the database (the ``from_db`` context) are taken as stored, so that a row written before
+    the check, plaintext included, can still be read, found and rewritten.
+    """
+
+    def check(value: SecretStr, info: ValidationInfo) -> SecretStr:
+        if (info.context and info.context.get(FROM_DB)) or accepts(value.get_secret_value()):
+            return value
+        raise ValueError(message)  # never the value: it may be the very secret that should have been hashed
+
+    return check
+
+
+def _is_ciphertext(text: str) -> bool:
+    match = _CIPHERTEXT.fullmatch(text)
+    return match is not None and len(match.group("payload")) >= CIPHERTEXT_MIN_PAYLOAD
+
+
+def _encrypted(helper: str) -> AfterValidator:
+    return AfterValidator(
+        _stored_form(
+            _is_ciphertext,
+            f"not an encrypted value ('<key id>:<base64url>'): store warp_repo.secrets.{helper}.encrypt(keys, "
+            "value, row_id=id, org_id=org_id), never the value itself",
+        )
+    )
+
+
+PasswordHash = Annotated[
+    SecretStr,
+    AfterValidator(
+        _stored_form(
+            lambda text: _ARGON2ID_HASH.fullmatch(text) is not None,
+            "not an Argon2id password hash ('$argon2id$v=19$m=...,t=...,p=...$<salt>$<hash>'): store "
+            "warp_repo.secrets.hash_password(password), never the password itself",
+        )
+    ),
+]
+"""``users.password_hash``: an Argon2id PHC string (:data:`ARGON2ID_HASH_PATTERN`); a password is refused."""
+
+ApiKeyHash = Annotated[
+    SecretStr,
+    AfterValidator(
+        _stored_form(
+            lambda text: _API_KEY_HASH.fullmatch(text) is not None,
+            "not an API key hash ('hs256:<pepper id>:<64 hex digits>'): store "
+            "warp_repo.secrets.issue_api_key(org_id, peppers).key_hash, never the token itself",
+        )
+    ),
+]
+"""``api_keys.key_hash``: ``hs256:<pepper id>:<hex>`` (:data:`API_KEY_HASH_PATTERN`); a token is refused."""
+
+EncryptedMfaSecret = Annotated[SecretStr, _encrypted("MFA_SECRET")]
+"""``users.mfa_secret``: an AES-256-GCM ciphertext (:data:`CIPHERTEXT_PATTERN`); a TOTP secret in clear is refused."""
+
+EncryptedTaxId = Annotated[SecretStr, _encrypted("TAX_ID")]
+"""``billing_accounts.tax_id``: an AES-256-GCM ciphertext (:data:`CIPHERTEXT_PATTERN`); a tax id in clear is
+refused."""

@@ -7,6 +7,12 @@ about 300 messages and 1 000 calls each over the 90 days before ``now`` (busier 
 deck from the carriers. Everything goes in one transaction: a run that fails leaves nothing, and a run with a
 seed whose rows are already there does nothing.
 
+Secret columns hold what they hold in production, never plaintext: Argon2id password hashes (of the factories'
+public ``TEST_PASSWORD``, with the cheapest Argon2 parameters so that thousands of users take milliseconds),
+peppered API key hashes, and AES-256-GCM ciphertexts of MFA secrets and tax ids. They are made under the
+deployment's ``WARP_ENCRYPTION_KEYS`` and ``WARP_API_KEY_PEPPERS`` when those are set (so the service reads the
+seeded secrets back), else under the public test keys of ``warp_models.testing``.
+
 Rows go in with ``COPY`` where the session may use it (row-level security does not apply to it), else as
 pipelined inserts, each organization's rows in its own tenant context.
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,9 +36,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from warp_models import TABLES
-from warp_models.testing import Factories, Factory, Plan
+from warp_models.testing import TEST_API_KEY_PEPPERS, TEST_ENCRYPTION_KEYS, Factories, Factory, Plan
 from warp_models.testing._factory import require_id
 from warp_repo.repos import OrganizationRepo
+from warp_repo.secrets import (
+    API_KEY_PEPPERS_VARIABLE,
+    ENCRYPTION_KEYS_VARIABLE,
+    Keyring,
+    load_api_key_peppers,
+    load_encryption_keys,
+)
 
 __all__ = ["SeedReport", "first_organization", "run_seed", "seed_loaded", "table_digest"]
 
@@ -119,27 +133,48 @@ def seed_loaded(conn: psycopg.Connection[Any], seed: int) -> bool:
     return OrganizationRepo(conn).for_org(first).get(first) is not None
 
 
-def run_seed(url: str, console: Console, *, scale: int, seed: int, now: datetime | None = None) -> SeedReport:
+def run_seed(
+    url: str,
+    console: Console,
+    *,
+    scale: int,
+    seed: int,
+    now: datetime | None = None,
+    keyring: Keyring | None = None,
+    peppers: Keyring | None = None,
+) -> SeedReport:
     """Fill the (migrated) database at ``url`` with a platform of ``scale`` tenants; the same seed, the same rows.
 
     Args:
         url: the database; a role that may write every table (the seed writes the shared rate deck too).
         console: where progress goes: bars on a terminal, plain lines otherwise.
         scale: how many tenant organizations (1 000 calls and 300 messages each, on average).
-        seed: the seed; the same seed (and ``now``) gives the same rows, ids included.
+        seed: the seed; the same seed (and ``now``, and keys) gives the same rows, ids included.
         now: the end of the seeded history; midnight UTC today when ``None``.
+        keyring: the keys MFA secrets and tax ids are encrypted under; when ``None``, ``WARP_ENCRYPTION_KEYS``
+            if it (or its ``_FILE`` variant) is set, else the public ``TEST_ENCRYPTION_KEYS``.
+        peppers: the API key peppers; when ``None``, ``WARP_API_KEY_PEPPERS`` if set, else the public
+            ``TEST_API_KEY_PEPPERS``.
 
     Returns:
         What was inserted, table by table, with timings.
+
+    Raises:
+        KeyringError: a key variable is set but malformed (never silently replaced by the test keys).
     """
     if scale < 1:
         raise ValueError(f"scale must be at least 1, not {scale}")
     started = time.perf_counter()
+    if keyring is None:
+        keyring = _configured(ENCRYPTION_KEYS_VARIABLE, load_encryption_keys, TEST_ENCRYPTION_KEYS, console)
+    if peppers is None:
+        peppers = _configured(API_KEY_PEPPERS_VARIABLE, load_api_key_peppers, TEST_API_KEY_PEPPERS, console)
     with psycopg.connect(url, options="-c TimeZone=UTC") as conn:
         if seed_loaded(conn, seed):
             console.print(f"seed {seed} is already loaded (organization {first_organization(seed)}): nothing to do")
             return SeedReport(seed, scale, elapsed=time.perf_counter() - started, already_loaded=True)
-        seeder = _Seeder(Factories(seed, conn=conn, now=now), _Progress(console))
+        factories = Factories(seed, conn=conn, now=now, keyring=keyring, peppers=peppers)
+        seeder = _Seeder(factories, _Progress(console))
         organizations = seeder.plan_organizations(scale)
         # Rates are shared data: writing them takes the platform reach for members of the platform or owner role.
         conn.execute("SELECT set_config('warp.platform', 'on', true)")
@@ -156,6 +191,14 @@ def run_seed(url: str, console: Console, *, scale: int, seed: int, now: datetime
     report = SeedReport(seed, scale, ordered, {name: seeder.seconds[name] for name in ordered}, elapsed)
     console.print(f"seeded {report.total:,} rows in {elapsed:.1f} s ({report.rate('cdrs'):,.0f} calls/s)")
     return report
+
+
+def _configured(variable: str, load: Callable[[], Keyring], public: Keyring, console: Console) -> Keyring:
+    """The deployment's keys when ``variable`` (or ``variable_FILE``) is set, else the public test keys."""
+    if os.environ.get(variable) or os.environ.get(f"{variable}_FILE"):
+        return load()
+    console.print(f"{variable} is not set: secrets are made under the public test keys (test data only)")
+    return public
 
 
 @dataclass

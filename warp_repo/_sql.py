@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from psycopg.rows import BaseRowFactory, RowMaker
 from psycopg.types.json import Jsonb as JsonbParam
 from pydantic import BaseModel, SecretStr, ValidationError
-from pydantic_core import InitErrorDetails
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
@@ -860,10 +860,10 @@ def at_row(exc: ValidationError, index: int, model: type[BaseModel]) -> Validati
     """The same validation errors with the row's index in front of each location: ``(50001, 'duration')``."""
     details: list[InitErrorDetails] = []
     for error in exc.errors():
-        detail: InitErrorDetails = {"type": error["type"], "loc": (index, *error["loc"]), "input": error["input"]}
-        if "ctx" in error:
-            detail["ctx"] = error["ctx"]
-        details.append(detail)
+        # The same type and message, as written: a built-in error type rebuilt from its context can need context
+        # keys that ``errors()`` does not give back (an email's ``value_error`` has no ``error``).
+        kind = PydanticCustomError(error["type"], error["msg"])
+        details.append({"type": kind, "loc": (index, *error["loc"]), "input": error["input"]})
     hide = bool(model.model_config.get("hide_input_in_errors", False))
     return ValidationError.from_exception_data(f"{model.__name__} (row {index})", details, hide_input=hide)
 

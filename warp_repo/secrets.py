@@ -15,6 +15,11 @@ Four kinds of secret live in the WARP schema, and each is stored the way its nat
 
 Keys come from the environment or a file named by it (:meth:`Keyring.from_env`), never from the repository.
 
+The stored forms are defined once, in ``warp_models.types`` (``ARGON2ID_HASH_PATTERN``, ``API_KEY_HASH_PATTERN``,
+``CIPHERTEXT_PATTERN``): this module builds and parses them with those patterns, and the write shapes refuse any
+other value in these columns, so plaintext never reaches them through the SDK. No message of this module shows a
+secret, a hash, a ciphertext or a key; they name key ids, columns and rows.
+
 Errors::
 
     WarpError
@@ -35,7 +40,7 @@ import hmac
 import os
 import re
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -54,6 +59,7 @@ from warp_models._base import TABLES
 from warp_models._columns import Varchar
 from warp_models.errors import ConfigurationError, WarpError
 from warp_models.organizations import ApiKey
+from warp_models.types import API_KEY_HASH_PATTERN, API_KEY_HASH_SCHEME, CIPHERTEXT_PATTERN, KEY_ID_PATTERN
 
 __all__ = [
     "API_KEY_PEPPERS_VARIABLE",
@@ -193,7 +199,7 @@ def verify_password(stored_hash: SecretStr | str, password: str) -> PasswordChec
 
 # --- Keyring --------------------------------------------------------------------------------------------------
 
-_KEY_ID = re.compile(r"^[A-Za-z0-9]{1,16}$")
+_KEY_ID = re.compile(KEY_ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -214,7 +220,7 @@ class Keyring:
             raise KeyringError(f"{self.source} holds no key")
         by_id: dict[str, bytes] = {}
         for kid, key in self.keys:
-            if not _KEY_ID.match(kid):
+            if not _KEY_ID.fullmatch(kid):
                 raise KeyringError(f"{self.source}: key id {kid!r} is not 1-16 letters or digits")
             if kid in by_id:
                 raise KeyringError(f"{self.source}: key id {kid!r} appears twice")
@@ -336,7 +342,7 @@ def _b64url(data: bytes) -> str:
 
 def generate_key_entry(kid: str, size: int = 32) -> str:
     """A new ``kid:base64key`` entry with ``size`` random bytes, for a keyring variable or file."""
-    if not _KEY_ID.match(kid):
+    if not _KEY_ID.fullmatch(kid):
         raise ValueError(f"key id {kid!r} is not 1-16 letters or digits")
     return f"{kid}:{base64.b64encode(secrets.token_bytes(size)).decode('ascii')}"
 
@@ -367,7 +373,7 @@ def load_api_key_peppers(environ: Mapping[str, str] | None = None) -> Keyring:
 
 API_KEY_PREFIX: Final = "warp"
 _TOKEN = re.compile(rf"^{API_KEY_PREFIX}_(?P<org>[0-9a-f]{{32}})_(?P<secret>[A-Za-z0-9_-]{{43}})$")
-_KEY_HASH = re.compile(r"^hs256:(?P<kid>[A-Za-z0-9]{1,16}):(?P<digest>[0-9a-f]{64})$")
+_KEY_HASH = re.compile(API_KEY_HASH_PATTERN)  # the form warp_models.types.ApiKeyHash checks on every write
 
 
 @dataclass(frozen=True)
@@ -419,7 +425,7 @@ def _key_digest(token: str, pepper: bytes) -> str:
 
 
 def _key_hash(token: str, peppers: Keyring, kid: str) -> str:
-    return f"hs256:{kid}:{_key_digest(token, peppers.key(kid))}"
+    return f"{API_KEY_HASH_SCHEME}:{kid}:{_key_digest(token, peppers.key(kid))}"
 
 
 def issue_api_key(org_id: UUID, peppers: Keyring) -> IssuedApiKey:
@@ -451,7 +457,7 @@ def _token_text(token: SecretStr | str) -> str:
 
 def api_key_org(token: SecretStr | str) -> UUID | None:
     """The organization an API key token names, or None when it is not a WARP API key."""
-    match = _TOKEN.match(_token_text(token))
+    match = _TOKEN.fullmatch(_token_text(token))
     return UUID(hex=match.group("org")) if match else None
 
 
@@ -462,7 +468,7 @@ def api_key_lookup_hashes(token: SecretStr | str, peppers: Keyring) -> list[str]
     pass the row to :func:`verify_api_key`.
     """
     text = _token_text(token)
-    if _TOKEN.match(text) is None:
+    if _TOKEN.fullmatch(text) is None:
         return []
     return [_key_hash(text, peppers, kid) for kid in peppers.ids]
 
@@ -485,8 +491,8 @@ def verify_api_key(
         UnknownKeyId: the stored hash was made with a pepper the keyring no longer holds.
     """
     text = _token_text(token)
-    match = _TOKEN.match(text)
-    stored = _KEY_HASH.match(row.key_hash.get_secret_value())
+    match = _TOKEN.fullmatch(text)
+    stored = _KEY_HASH.fullmatch(row.key_hash.get_secret_value())
     if match is None or stored is None:
         return ApiKeyCheck(ApiKeyVerdict.MALFORMED)
     expected = _key_digest(text, peppers.key(stored.group("kid")))
@@ -510,7 +516,7 @@ def verify_api_key(
 
 _NONCE_BYTES: Final = 12
 _TAG_BYTES: Final = 16
-_CIPHERTEXT = re.compile(r"^(?P<kid>[A-Za-z0-9]{1,16}):(?P<payload>[A-Za-z0-9_-]+)$")
+_CIPHERTEXT = re.compile(CIPHERTEXT_PATTERN)  # the form warp_models.types.EncryptedMfaSecret/TaxId check
 
 
 def ciphertext_length(plaintext_bytes: int, key_id: str) -> int:
@@ -550,17 +556,39 @@ class EncryptedColumn:
     def _aad(self, kid: str, row_id: UUID, org_id: UUID) -> bytes:
         return f"warp:v1:{kid}:{self.table}:{self.column}:{row_id}:{org_id}".encode("ascii")
 
-    def encrypt(self, keyring: Keyring, plaintext: SecretStr | str, *, row_id: UUID, org_id: UUID) -> SecretStr:
+    def encrypt(
+        self,
+        keyring: Keyring,
+        plaintext: SecretStr | str,
+        *,
+        row_id: UUID,
+        org_id: UUID,
+        nonce_source: Callable[[int], bytes] = secrets.token_bytes,
+    ) -> SecretStr:
         """Encrypt a value for this column of row ``row_id`` of organization ``org_id``, under the current key.
 
         The row's id must be known before the insert: generate it (``uuid.uuid4()``) and pass it as ``id``.
+
+        Args:
+            keyring: the encryption keys (:func:`load_encryption_keys`); the current one is used.
+            plaintext: the value to protect.
+            row_id: the row's ``id``.
+            org_id: the row's ``org_id``.
+            nonce_source: where the 12-byte nonce comes from. Leave it: only reproducible test data (the
+                factories of ``warp_models.testing``, under their public test key) passes a seeded generator,
+                because a nonce used twice under one key gives AES-GCM's protection away.
+
+        Returns:
+            The stored form, ``<key id>:<base64url>``, for the column (``UserCreate(mfa_secret=...)``).
 
         Raises:
             CiphertextTooLong: the ciphertext exceeds the column's VARCHAR limit.
         """
         data = _token_text(plaintext).encode("utf-8")
         kid = keyring.current_id
-        nonce = secrets.token_bytes(_NONCE_BYTES)
+        nonce = nonce_source(_NONCE_BYTES)
+        if len(nonce) != _NONCE_BYTES:
+            raise ValueError(f"nonce_source gave {len(nonce)} bytes; AES-GCM takes a {_NONCE_BYTES}-byte nonce")
         sealed = AESGCM(keyring.key(kid)).encrypt(nonce, data, self._aad(kid, row_id, org_id))
         stored = f"{kid}:{_b64url(nonce + sealed)}"
         limit = self.max_length
@@ -600,7 +628,7 @@ class EncryptedColumn:
         Raises:
             DecryptionError: the value is not in the stored form (e.g. plaintext left over from before).
         """
-        match = _CIPHERTEXT.match(_token_text(ciphertext))
+        match = _CIPHERTEXT.fullmatch(_token_text(ciphertext))
         if match is None:
             where = f" of row {row_id}" if row_id is not None else ""
             raise DecryptionError(

@@ -17,6 +17,14 @@ import psycopg
 import redis
 
 from warp_models.organizations import ApiKey
+from warp_repo.secrets import Keyring, generate_key_entry, issue_api_key
+
+PEPPERS = Keyring.parse(generate_key_entry("p1"), source="cache test peppers", min_size=32)
+
+
+def sdk_key_hash() -> str:
+    """A key hash as the SDK makes it (``hs256:<pepper id>:<hex>``, colons included), for a random new key."""
+    return issue_api_key(uuid.uuid4(), PEPPERS).key_hash.get_secret_value()
 
 
 def redis_server_binary() -> str | None:
@@ -99,7 +107,7 @@ class ApiKeyTable:
 
     def add(self, *, rate_limit: int = 1000, expires_in: str | None = None) -> tuple[str, uuid.UUID]:
         """Insert an active key; returns its hash and id."""
-        key_hash = uuid.uuid4().hex
+        key_hash = sdk_key_hash()
         row = self.conn.execute(
             "INSERT INTO api_keys (org_id, key_hash, name, permissions, rate_limit, expires_at)"
             " VALUES (%s, %s, 'test key', '[\"trunks:read\"]', %s,"

@@ -14,7 +14,7 @@ from psycopg.rows import dict_row
 from warp_models.organizations import ApiKey
 from warp_repo.cache import ApiKeyCache, ApiKeyValue, AsyncApiKeyCache, CacheKeys, async_connect
 
-from .support import ApiKeyTable
+from .support import ApiKeyTable, sdk_key_hash
 
 
 def test_a_miss_loads_once_then_the_hash_serves(api_keys: ApiKeyTable, client: redis.Redis, raw: redis.Redis) -> None:
@@ -87,23 +87,24 @@ def test_a_slow_reader_cannot_put_a_revoked_key_back(
 
 def test_unknown_keys_are_cached_briefly(api_keys: ApiKeyTable, client: redis.Redis, raw: redis.Redis) -> None:
     cache = ApiKeyCache(client, api_keys.load, negative_ttl=timedelta(seconds=30))
-    assert cache.get("0" * 64) is None
-    assert cache.get("0" * 64) is None
-    assert api_keys.loads == ["0" * 64]
-    assert raw.hgetall(f"api_key:{'0' * 64}") == {"absent": "1"}
-    assert 25 <= raw.ttl(f"api_key:{'0' * 64}") <= 30
+    unknown, other = sdk_key_hash(), sdk_key_hash()
+    assert cache.get(unknown) is None
+    assert cache.get(unknown) is None
+    assert api_keys.loads == [unknown]
+    assert raw.hgetall(f"api_key:{unknown}") == {"absent": "1"}
+    assert 25 <= raw.ttl(f"api_key:{unknown}") <= 30
     # negative caching off: every miss asks the database, nothing is stored
     off = ApiKeyCache(client, api_keys.load, negative_ttl=timedelta(0))
-    assert off.get("1" * 64) is None and off.get("1" * 64) is None
-    assert api_keys.loads.count("1" * 64) == 2
-    assert not raw.exists(f"api_key:{'1' * 64}")
+    assert off.get(other) is None and off.get(other) is None
+    assert api_keys.loads.count(other) == 2
+    assert not raw.exists(f"api_key:{other}")
 
 
 def test_a_key_created_after_a_negative_entry_is_found_once_invalidated(
     api_keys: ApiKeyTable, client: redis.Redis
 ) -> None:
     cache = ApiKeyCache(client, api_keys.load)
-    key_hash = "ab" * 16
+    key_hash = sdk_key_hash()
     assert cache.get(key_hash) is None
     api_keys.conn.execute(
         "INSERT INTO api_keys (org_id, key_hash, name) VALUES (%s, %s, 'late')", (api_keys.org_id, key_hash)
@@ -130,6 +131,7 @@ def test_the_async_cache_with_an_async_loader(
     api_keys: ApiKeyTable, migrated_db_url: str, redis_url: str, raw: redis.Redis
 ) -> None:
     key_hash, key_id = api_keys.add()
+    unknown = sdk_key_hash()
     loads: list[str] = []
 
     async def main() -> tuple[ApiKeyValue | None, ApiKeyValue | None, ApiKeyValue | None]:
@@ -147,7 +149,7 @@ def test_the_async_cache_with_an_async_loader(
                 cache = AsyncApiKeyCache(client, load, keys=CacheKeys("async"))
                 first, second = await cache.get(key_hash), await cache.get(key_hash)
                 await cache.invalidate(key_hash)
-                missing = await cache.get("f" * 40)
+                missing = await cache.get(unknown)
             finally:
                 await client.aclose()
             return first, second, missing
@@ -155,6 +157,6 @@ def test_the_async_cache_with_an_async_loader(
     first, second, missing = asyncio.run(main())
     assert first is not None and first.key_id == key_id and second == first
     assert missing is None
-    assert loads == [key_hash, "f" * 40]
+    assert loads == [key_hash, unknown]
     assert not raw.exists(f"async:api_key:{key_hash}")
-    assert raw.hgetall(f"async:api_key:{'f' * 40}") == {"absent": "1"}
+    assert raw.hgetall(f"async:api_key:{unknown}") == {"absent": "1"}

@@ -11,6 +11,7 @@ import pytest
 
 import warp_repo.cache
 from warp_repo.cache import CacheKeys
+from warp_repo.secrets import Keyring, generate_key_entry, issue_api_key
 
 ID = UUID("0b6f1c9e-8a53-4f4e-9d0e-6c2f5a7b8c91")
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +64,32 @@ def test_a_namespace_prefixes_every_key() -> None:
 def test_parts_that_would_blur_a_name_are_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="session_id"):
         CacheKeys().session(bad)
+
+
+def test_an_api_key_hash_keeps_its_colons_as_the_last_part() -> None:
+    issued = issue_api_key(ID, Keyring.parse(generate_key_entry("p1"), source="test peppers", min_size=32))
+    stored = issued.key_hash.get_secret_value()
+    assert stored.count(":") == 2  # hs256:<pepper id>:<hex>
+    assert CacheKeys().api_key(stored) == f"api_key:{stored}"
+    assert CacheKeys().api_key(issued.key_hash) == f"api_key:{stored}"  # the SecretStr issue_api_key returns
+    assert CacheKeys().api_key_lease(stored) == f"lease:api_key:{stored}"
+    assert CacheKeys("eu").api_key(stored) == f"eu:api_key:{stored}"
+
+
+@pytest.mark.parametrize("bad", ["", "hs256:p1:ab cd", "hs256:p1:ab\ncd", "hs256:p1:\x00"])
+def test_a_malformed_key_hash_is_refused_without_being_shown(bad: str) -> None:
+    for build in (CacheKeys().api_key, CacheKeys().api_key_lease):
+        with pytest.raises(ValueError, match="key_hash must be a non-empty string") as caught:
+            build(bad)
+        assert "credential" in str(caught.value)
+        assert bad == "" or bad not in str(caught.value)
+        assert "hs256:p1" not in str(caught.value) and "hs256:p1" not in repr(caught.value)
+
+
+def test_a_malformed_session_id_is_refused_without_being_shown() -> None:
+    with pytest.raises(ValueError, match="session_id") as caught:
+        CacheKeys().session("tok:en-4f7a9c")
+    assert "4f7a9c" not in str(caught.value)
 
 
 def test_a_routing_pattern_may_hold_a_colon_as_the_last_part() -> None:

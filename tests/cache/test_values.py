@@ -75,7 +75,7 @@ def test_an_api_key_keeps_its_list_as_json_and_its_secret_out() -> None:
         id=uuid4(),
         org_id=ORG,
         user_id=None,
-        key_hash=SecretStr("f" * 64),
+        key_hash=SecretStr(f"hs256:p1:{'f' * 64}"),
         name="ci",
         permissions=["trunks:read", "numbers:*"],
         rate_limit=600,

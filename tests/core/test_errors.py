@@ -128,3 +128,22 @@ def test_the_tree_is_drawn_once_with_every_class() -> None:
     drawn = set(re.findall(r"[─ ]([A-Z][A-Za-z]+)\b", drawing))
     missing = sorted(cls.__name__ for cls in _sdk_error_classes() if cls.__name__ not in drawn)
     assert missing == []
+
+
+def test_a_copied_mapping_with_a_bad_email_is_a_validation_error_at_its_row(url: str) -> None:
+    """Rebuilding the row's errors works for every error type, built-in validators' included."""
+    import uuid
+
+    from pydantic import ValidationError
+
+    from warp_repo.repos import UserRepo
+
+    with psycopg.connect(url) as conn:
+        org = OrganizationRepo(conn).insert(OrganizationCreate(name="Copy")).id
+        rows = [{"email": "not-an-address", "username": f"u{uuid.uuid4().hex[:8]}", "password_hash": "x{y}"}]
+        with pytest.raises(ValidationError) as caught:
+            UserRepo(conn).for_org(org).copy_in(rows)
+        errors = {e["loc"]: e["type"] for e in caught.value.errors()}
+        assert errors[(0, "email")] == "value_error" and errors[(0, "password_hash")] == "value_error"
+        assert "x{y}" not in str(caught.value)
+        conn.rollback()

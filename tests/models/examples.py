@@ -11,11 +11,16 @@ ORG = UUID("00000000-0000-4000-8000-000000000001")
 OTHER = UUID("00000000-0000-4000-8000-000000000002")
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
+# Secret columns take only their stored forms (warp_models.types): what warp_repo.secrets would produce.
+PASSWORD_HASH = "$argon2id$v=19$m=19456,t=2,p=1$96cRaDj7Qzbd2XxX/Isgcw$B76EOe6yr3++GaVRnlO2CZj84fGddw0y9CMLim3YoV8"
+KEY_HASH = f"hs256:p1:{'ab' * 32}"
+CIPHERTEXT = "k1:4glpGHzw_lGGVpJkt9BtWyIXuJ8C5ZiaKFKnih8n4R3IrnTDt-Rdz1Ncg5E"
+
 REQUIRED: dict[str, dict[str, Any]] = {
     "organizations": {"name": "Acme Telecom"},
     "organization_settings": {"org_id": ORG},
-    "users": {"org_id": ORG, "email": "ops@example.com", "username": "ops", "password_hash": "$argon2id$x"},
-    "api_keys": {"org_id": ORG, "key_hash": "ab" * 32, "name": "billing sync"},
+    "users": {"org_id": ORG, "email": "ops@example.com", "username": "ops", "password_hash": PASSWORD_HASH},
+    "api_keys": {"org_id": ORG, "key_hash": KEY_HASH, "name": "billing sync"},
     "audit_logs": {"action": "login"},
     "sip_trunks": {"org_id": ORG, "name": "primary", "username": "acme-primary"},
     "trunk_registrations": {"trunk_id": OTHER},

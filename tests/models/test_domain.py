@@ -33,7 +33,7 @@ from warp_models import (
     UserCreate,
 )
 
-from .examples import REQUIRED, WHEN
+from .examples import CIPHERTEXT, PASSWORD_HASH, REQUIRED, WHEN
 
 
 @pytest.mark.parametrize("number", ["+14155550123", "+442071838750", "+861012345678", "+12"])
@@ -235,11 +235,11 @@ def test_money_has_the_column_scale() -> None:
 
 
 def test_secrets_never_show() -> None:
-    user = UserCreate(**REQUIRED["users"], mfa_secret=SecretStr("JBSWY3DPEHPK3PXP"))
+    user = UserCreate(**REQUIRED["users"], mfa_secret=SecretStr(CIPHERTEXT))
     for text in (repr(user), str(user), user.model_dump_json(), f"{user}"):
-        assert "$argon2id$x" not in text and "JBSWY3DPEHPK3PXP" not in text
-    assert user.to_db()["password_hash"] == "$argon2id$x"
-    assert user.to_db()["mfa_secret"] == "JBSWY3DPEHPK3PXP"
+        assert PASSWORD_HASH not in text and CIPHERTEXT not in text
+    assert user.to_db()["password_hash"] == PASSWORD_HASH
+    assert user.to_db()["mfa_secret"] == CIPHERTEXT
 
 
 def test_enum_defaults_and_limits() -> None:

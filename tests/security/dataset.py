@@ -41,7 +41,10 @@ from warp_models import (
 )
 from warp_models._base import TABLES, Create
 from warp_models._columns import OrgScoped, ParentScoped
+from warp_repo.secrets import hash_password
 from warp_repo.security import tenant_tables
+
+PASSWORD_HASH = hash_password("dataset password")  # one real hash for every user of the data set
 
 _serial = itertools.count(1000)
 
@@ -81,7 +84,7 @@ def add_organization(conn: psycopg.Connection[tuple[object, ...]], org: UUID) ->
                 org_id=org,
                 email=f"user{n}-{i}@example.com",
                 username=f"user{n}-{i}",
-                password_hash="$argon2id$placeholder",  # type: ignore[arg-type]  # pydantic coerces str
+                password_hash=PASSWORD_HASH,
             ),
         )
         insert(conn, AuditLogCreate(org_id=org, action="login"))

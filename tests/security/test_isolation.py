@@ -17,7 +17,7 @@ from warp_models._base import TABLES, Create
 from warp_models._columns import OrgScoped
 
 from .conftest import Logins, Populated
-from .dataset import Relation, insert, months
+from .dataset import PASSWORD_HASH, Relation, insert, months
 
 Conn = psycopg.Connection[tuple[object, ...]]
 
@@ -102,7 +102,7 @@ def _foreign_rows(populated: Populated, other: UUID) -> dict[str, Create]:
             org_id=other,
             email=f"x{n}@example.com",
             username=f"x{n}",
-            password_hash="$argon2id$placeholder",  # type: ignore[arg-type]  # pydantic coerces str
+            password_hash=PASSWORD_HASH,
         ),
         "audit_logs": AuditLogCreate(org_id=other, action="login"),
         "sip_trunks": SipTrunkCreate(org_id=other, name=f"t{n}", username=f"t{n}"),

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from warp_models.testing import Factories
+from warp_repo.errors import PermissionDenied
 from warp_repo.repos import TrunkRepo
 
 FIXED = "00000000-0000-4000-8000-0000000000aa"
@@ -60,8 +61,9 @@ def test_commit_is_refused(warp_db):
 def test_rates_are_read_only_for_the_application(warp_rate_deck, warp_db, warp_factory):
     assert len(warp_rate_deck) == 300
     assert warp_db.execute("SELECT count(*) FROM lcr_rates").fetchone() == (300,)
-    with pytest.raises(psycopg.errors.InsufficientPrivilege), warp_db.transaction():
+    with pytest.raises(PermissionDenied) as refused, warp_db.transaction():
         warp_factory.lcr_rate.create()
+    assert isinstance(refused.value.__cause__, psycopg.errors.InsufficientPrivilege)
 
 
 def test_a_ready_tenant(warp_tenant, warp_as_org, warp_db):

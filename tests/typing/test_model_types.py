@@ -21,6 +21,7 @@ from warp_models import (
 )
 from warp_models.trunks import TrunkStatus
 from warp_models.types import Codec, IpAddress
+from warp_repo.secrets import hash_password
 
 
 def test_create_shapes_are_typed_field_by_field() -> None:
@@ -38,7 +39,7 @@ def test_create_shapes_are_typed_field_by_field() -> None:
     acl = TrunkAclCreate(trunk_id=uuid4(), ip_address=IPv4Address("192.0.2.1"))
     assert_type(acl.ip_address, IpAddress)
 
-    user = UserCreate(org_id=uuid4(), email="a@example.com", username="a", password_hash=SecretStr("h"))
+    user = UserCreate(org_id=uuid4(), email="a@example.com", username="a", password_hash=hash_password("h"))
     assert_type(user.password_hash, SecretStr)
 
 

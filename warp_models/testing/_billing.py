@@ -20,6 +20,7 @@ from warp_models import (
 )
 from warp_models.billing import UsageType
 from warp_models.testing._factory import Factory, Plan
+from warp_repo.secrets import TAX_ID
 
 CENT = Decimal("0.01")
 _UNITS: dict[UsageType, tuple[str, tuple[int, int], tuple[str, str]]] = {
@@ -65,8 +66,11 @@ class BillingAccountFactory(Factory[BillingAccount, BillingAccountCreate]):
         recharge = method in ("prepaid", "credit_card") and rng.random() < 0.6
         alphabet = string.ascii_letters + string.digits
         created = self._set.past(700, after=30)
+        generated = self._set.uuid()
+        row_id = given.get("id") or generated  # the ciphertext is bound to the row it is stored in
+        ein = f"{rng.randrange(10, 100)}-{rng.randrange(10**6, 10**7)}"  # a US employer identification number
         return {
-            "id": self._set.uuid(),
+            "id": generated,
             "org_id": org,
             "payment_method": method,
             "stripe_customer_id": "cus_" + "".join(rng.choices(alphabet, k=14)) if method == "credit_card" else None,
@@ -78,8 +82,8 @@ class BillingAccountFactory(Factory[BillingAccount, BillingAccountCreate]):
                 region=state,
                 postal_code=self._set.zip_code(state),
             ),
-            # Stored encrypted (docs/security.md): left NULL rather than a plaintext that looks like one.
-            "tax_id": None,
+            # Stored encrypted (docs/security.md), under the set's keyring.
+            "tax_id": self._set.encrypt(TAX_ID, ein, row_id=row_id, org_id=org) if rng.random() < 0.7 else None,
             "credit_limit": limit,
             "current_balance": Decimal(rng.uniform(-float(limit), 2500)).quantize(CENT),
             "auto_recharge": recharge,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from warp_models.testing._data import API_RESOURCES, AUDIT_ACTIONS, COUNTRY_PLAN
 from warp_models.testing._factory import Factory, Plan
 from warp_models.testing._unique import Permutation, tag
 from warp_models.types import OrgFeatures, RateLimits
+from warp_repo.secrets import API_KEY_PREFIX, MFA_SECRET, api_key_lookup_hashes
 
 if TYPE_CHECKING:
     from warp_models.testing._set import Factories
@@ -113,17 +113,22 @@ class UserFactory(Factory[User, UserCreate]):
         first, last = _ascii(self._set.word("first_name")), _ascii(self._set.word("last_name"))
         status = self.pick("status")
         mfa = rng.random() < 0.4
+        if given.get("mfa_enabled") is not None:
+            mfa = bool(given["mfa_enabled"])  # a user asked for with MFA gets a secret, one without none
         created = self._set.past(540, after=1)
+        generated = self._set.uuid()
+        row_id = given.get("id") or generated  # the ciphertext is bound to the row it is stored in
+        totp = base64.b32encode(rng.randbytes(20)).decode()
         return {
-            "id": self._set.uuid(),
+            "id": generated,
             "org_id": org,
             "email": f"{first}.{last}.{tag(n, 4)}@{self._set.org_domain(org)}",
             "username": f"{first[:1]}{last}.{tag(n, 4)}",
-            "password_hash": _argon2_like(rng.randbytes(16), rng.randbytes(32)),
+            "password_hash": self._set.password_hash(),
             "role": self.pick("role"),
             "status": status,
             "mfa_enabled": mfa,
-            "mfa_secret": base64.b32encode(rng.randbytes(20)).decode() if mfa else None,
+            "mfa_secret": self._set.encrypt(MFA_SECRET, totp, row_id=row_id, org_id=org) if mfa else None,
             "last_login": self._set.past(30) if status == "active" and rng.random() < 0.9 else None,
             "metadata": {"timezone": rng.choice(_TIMEZONES), "locale": "en-US"},
             "created_at": created,
@@ -149,7 +154,8 @@ class ApiKeyFactory(Factory[ApiKey, ApiKeyCreate]):
             expires = self._set.past(1, after=0.01)
         else:
             expires = self._set.now + timedelta(days=rng.randrange(30, 366)) if rng.random() < 0.6 else None
-        digest = hashlib.sha256(rng.randbytes(32)).hexdigest()
+        # A token as issue_api_key makes one (never stored, never shown), hashed under the set's pepper.
+        token = f"{API_KEY_PREFIX}_{org.hex}_{base64.urlsafe_b64encode(rng.randbytes(32)).decode().rstrip('=')}"
         if rng.random() < 0.15:
             permissions = ["*"]
         else:
@@ -159,8 +165,7 @@ class ApiKeyFactory(Factory[ApiKey, ApiKeyCreate]):
             "id": self._set.uuid(),
             "org_id": org,
             "user_id": rng.choice(users) if users else None,
-            # The sequence number in the last twelve hex digits keeps every hash apart.
-            "key_hash": f"{digest[:52]}{n:012x}",
+            "key_hash": api_key_lookup_hashes(token, self._set.peppers)[0],
             "name": rng.choice(_KEY_NAMES),
             "permissions": permissions,
             "rate_limit": rng.choice((600, 1000, 1000, 3000, 10_000)),
@@ -202,12 +207,3 @@ class AuditLogFactory(Factory[AuditLog, AuditLogCreate]):
 
 def _ascii(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isascii() and ch.isalnum()) or "user"
-
-
-def _argon2_like(salt: bytes, digest: bytes) -> str:
-    """A string shaped like an argon2id PHC hash (it hashes nothing: test data never holds real secrets)."""
-
-    def b64(raw: bytes) -> str:
-        return base64.b64encode(raw).decode().rstrip("=")
-
-    return f"$argon2id$v=19$m=65536,t=3,p=4${b64(salt)}${b64(digest)}"

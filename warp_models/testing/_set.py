@@ -40,10 +40,12 @@ from warp_models.testing._organizations import (
 )
 from warp_models.testing._provider import TelecomProvider
 from warp_models.testing._routing import LcrRateFactory, RoutingRuleFactory
+from warp_models.testing._secrets import TEST_API_KEY_PEPPERS, TEST_ENCRYPTION_KEYS, cheap_password_hash
 from warp_models.testing._trunks import SipTrunkFactory, TrunkAclFactory, TrunkRegistrationFactory
 from warp_repo._repo_async import AsyncTenantRepo
 from warp_repo._repo_sync import TenantRepo
 from warp_repo.repos import ASYNC_REPOSITORIES, REPOSITORIES
+from warp_repo.secrets import EncryptedColumn, Keyring
 
 _POOL = 500
 _CURRENT_TENANT = "SELECT current_setting('warp.org_id', true)"
@@ -85,11 +87,16 @@ class Factories:
         now: the instant "now" for generated times (UTC). Defaults to midnight UTC today, so a seed gives the
             same rows all day; pass a fixed one for rows that never change.
         locale: Faker's locale for names and addresses.
+        keyring: the keys ``users.mfa_secret`` and ``billing_accounts.tax_id`` are encrypted under; the public
+            test keys (``warp_models.testing.TEST_ENCRYPTION_KEYS``) by default.
+        peppers: the peppers ``api_keys.key_hash`` is made with; the public ``TEST_API_KEY_PEPPERS`` by default.
 
     Attributes:
         faker: the seeded Faker, with :class:`TelecomProvider` added (``factories.faker.e164()``).
         telecom: the telecom provider.
         random: the one random generator every factory draws from.
+        keyring: the encryption keys of the secret columns.
+        peppers: the API key peppers.
     """
 
     def __init__(
@@ -100,10 +107,14 @@ class Factories:
         aconn: psycopg.AsyncConnection[Any] | None = None,
         now: datetime | None = None,
         locale: str = "en_US",
+        keyring: Keyring | None = None,
+        peppers: Keyring | None = None,
     ) -> None:
         self.seed = seed
         self.conn = conn
         self.aconn = aconn
+        self.keyring = keyring or TEST_ENCRYPTION_KEYS
+        self.peppers = peppers or TEST_API_KEY_PEPPERS
         if now is None:
             now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         elif now.tzinfo is None:
@@ -171,6 +182,22 @@ class Factories:
         """An instant between ``start`` and ``now``, to the second (an ``updated_at`` for ``created_at``)."""
         span = max((self.now - start).total_seconds(), 0)
         return (start + timedelta(seconds=self.random.uniform(0, span))).replace(microsecond=0)
+
+    def password_hash(self) -> str:
+        """A real Argon2id hash of ``TEST_PASSWORD`` with the cheapest parameters and a salt from the generator.
+
+        ``verify_password(hash, TEST_PASSWORD)`` accepts it (and offers a rehash, as for any older hash).
+        """
+        return cheap_password_hash(self.random.randbytes(16))
+
+    def encrypt(self, column: EncryptedColumn, value: str, *, row_id: UUID, org_id: UUID) -> str:
+        """``value`` encrypted for ``column`` of row ``row_id`` under :attr:`keyring`, its nonce from the generator.
+
+        The same seed gives the same ciphertext, which only test data may do: under a real key, a nonce must
+        never come from a seeded generator.
+        """
+        sealed = column.encrypt(self.keyring, value, row_id=row_id, org_id=org_id, nonce_source=self.random.randbytes)
+        return sealed.get_secret_value()
 
     def busy_instant(self, days: int) -> datetime:
         """A call start within ``days`` days before ``now``: weekdays and US working hours more likely."""

@@ -29,6 +29,7 @@ from contextlib import suppress
 from datetime import timedelta
 from typing import Protocol
 
+from pydantic import SecretStr
 from redis import Redis
 
 from warp_models.organizations import ApiKey
@@ -89,16 +90,22 @@ class ApiKeyCache(Store):
         self._negative_ttl = negative_ttl
         self._lease_ttl = lease_ttl
 
-    def get(self, key_hash: str) -> ApiKeyValue | None:
+    def get(self, key_hash: str | SecretStr) -> ApiKeyValue | None:
         """The key with this hash, from the cache or else from the loader; ``None`` when there is none.
 
         The value says whether the key may be used now (:meth:`ApiKeyValue.is_usable`): a revoked or expired
         key is returned as such, not hidden.
 
+        Args:
+            key_hash: ``api_keys.key_hash`` as stored: one of ``api_key_lookup_hashes(token, peppers)``, or
+                ``issue_api_key(...).key_hash``.
+
         Raises:
+            ValueError: ``key_hash`` is empty or holds spaces or control characters (the message never shows it).
             Whatever the loader raises (the database being down, say); never a Redis error.
         """
         key = self._keys.api_key(key_hash)
+        key_hash = _text(key_hash)
         try:
             fields = self._idempotent("read an API key", lambda: self._client.hgetall(key))
         except CacheError:
@@ -108,10 +115,11 @@ class ApiKeyCache(Store):
                 return api_key_entry(fields)
         return self._load_and_fill(key_hash, key)
 
-    def invalidate(self, key_hash: str) -> None:
+    def invalidate(self, key_hash: str | SecretStr) -> None:
         """Drop the cached entry now; call it after the transaction that revokes, changes or creates the key.
 
         Raises:
+            ValueError: ``key_hash`` is empty or holds spaces or control characters (the message never shows it).
             CacheUnavailable: Redis did not answer; the old entry may live until its TTL ends.
         """
         key, lease = self._keys.api_key(key_hash), self._keys.api_key_lease(key_hash)
@@ -143,3 +151,7 @@ class ApiKeyCache(Store):
             return self._ttl
         remaining = timedelta(seconds=value.expires_at.timestamp() - self._clock())
         return min(self._ttl, remaining) if remaining > timedelta(0) else self._negative_ttl
+
+
+def _text(key_hash: str | SecretStr) -> str:
+    return key_hash.get_secret_value() if isinstance(key_hash, SecretStr) else key_hash

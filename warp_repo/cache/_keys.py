@@ -26,6 +26,10 @@ One deviation: the seed names API rate keys after the API key itself (``rate:api
 a credential in a key name, visible to ``SCAN``, ``MONITOR``, slow logs and key-space notifications. The SDK
 uses the key's row id (``api_keys.id``) instead.
 
+An API key hash keeps its form as stored, ``hs256:<pepper id>:<hex>``: it is the last part of its key, so its
+colons separate nothing, and every component that writes ``api_key:`` + ``api_keys.key_hash`` meets the same
+entry. A key hash or a session id is a credential: an error about one never shows it.
+
 ``{window}`` is the start of the window in Unix seconds, so a counter's name says when it counted.
 A namespace (``CacheKeys("staging")``) prefixes every key with ``staging:`` for instances shared by several
 deployments; the default, no namespace, gives exactly the seed's names.
@@ -38,26 +42,38 @@ from dataclasses import dataclass, field
 from typing import Final
 from uuid import UUID
 
+from pydantic import SecretStr
+
 __all__ = ["CacheKeys"]
 
 _FORBIDDEN_IN_PART: Final = re.compile(r"[:\s\x00-\x1f\x7f]")
 _FORBIDDEN_IN_LAST: Final = re.compile(r"[\x00-\x1f\x7f]")
+_FORBIDDEN_IN_HASH: Final = re.compile(r"[\s\x00-\x1f\x7f]")
 _GLOB_SPECIAL: Final = re.compile(r"([*?\[\]\\])")
 
 
-def _part(value: str | UUID, what: str) -> str:
+def _shown(value: str, secret: bool) -> str:
+    """The value for an error message: a credential (a session id, an API key hash) is never shown."""
+    return " (the value is a credential and is not shown)" if secret else f": {value!r}"
+
+
+def _part(value: str | UUID, what: str, *, secret: bool = False) -> str:
     """One ``:``-separated component: an id or a token, never empty and never holding a separator."""
     if isinstance(value, UUID):
         return str(value)
-    if not value or _FORBIDDEN_IN_PART.search(value):
-        raise ValueError(f"{what} must be a non-empty string without ':', spaces or control characters: {value!r}")
+    if not isinstance(value, str) or not value or _FORBIDDEN_IN_PART.search(value):
+        raise ValueError(
+            f"{what} must be a non-empty string without ':', spaces or control characters{_shown(str(value), secret)}"
+        )
     return value
 
 
-def _last_part(value: str, what: str) -> str:
-    """The final component, which may hold ``:`` (a routing pattern can), since nothing follows it."""
-    if not value or _FORBIDDEN_IN_LAST.search(value):
-        raise ValueError(f"{what} must be a non-empty string without control characters: {value!r}")
+def _last_part(value: str, what: str, *, secret: bool = False, spaces: bool = True) -> str:
+    """The final component, which may hold ``:`` (a routing pattern, an API key hash), since nothing follows it."""
+    forbidden = _FORBIDDEN_IN_LAST if spaces else _FORBIDDEN_IN_HASH
+    if not isinstance(value, str) or not value or forbidden.search(value):
+        allowed = "control characters" if spaces else "spaces or control characters"
+        raise ValueError(f"{what} must be a non-empty string without {allowed}{_shown(str(value), secret)}")
     return value
 
 
@@ -89,7 +105,7 @@ class CacheKeys:
 
     def session(self, session_id: str) -> str:
         """``session:{session_id}``."""
-        return f"{self.session_prefix}{_part(session_id, 'session_id')}"
+        return f"{self.session_prefix}{_part(session_id, 'session_id', secret=True)}"
 
     @property
     def session_prefix(self) -> str:
@@ -107,13 +123,17 @@ class CacheKeys:
 
     # --- API keys ----------------------------------------------------------------------------------------------
 
-    def api_key(self, key_hash: str) -> str:
-        """``api_key:{key_hash}``."""
-        return f"{self.prefix}api_key:{_part(key_hash, 'key_hash')}"
+    def api_key(self, key_hash: str | SecretStr) -> str:
+        """``api_key:{key_hash}``, the hash as stored (``hs256:<pepper id>:<hex>``, colons included).
 
-    def api_key_lease(self, key_hash: str) -> str:
+        The hash is the key's last component, so its colons separate nothing; it is kept as it is rather than
+        encoded, so that every component that builds ``api_key:`` + ``api_keys.key_hash`` finds the same entry.
+        """
+        return f"{self.prefix}api_key:{_key_hash(key_hash)}"
+
+    def api_key_lease(self, key_hash: str | SecretStr) -> str:
         """``lease:api_key:{key_hash}``: the token of the reader allowed to fill the cache (not in the seed)."""
-        return f"{self.prefix}lease:api_key:{_part(key_hash, 'key_hash')}"
+        return f"{self.prefix}lease:api_key:{_key_hash(key_hash)}"
 
     # --- SIP registrations -------------------------------------------------------------------------------------
 
@@ -168,6 +188,11 @@ class CacheKeys:
     def call_max(self, trunk_id: UUID) -> str:
         """``rate:calls:{trunk_id}:max``."""
         return f"{self.prefix}rate:calls:{_part(trunk_id, 'trunk_id')}:max"
+
+
+def _key_hash(key_hash: str | SecretStr) -> str:
+    text = key_hash.get_secret_value() if isinstance(key_hash, SecretStr) else key_hash
+    return _last_part(text, "key_hash", secret=True, spaces=False)
 
 
 def _window(start: int) -> str:

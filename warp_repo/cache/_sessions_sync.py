@@ -99,7 +99,12 @@ class SessionStore(Store):
         try:
             value = SessionValue.from_redis(fields)
         except ValueError as exc:
-            raise CacheDataError(f"{key} does not hold a session: {exc}", operation="read a session", key=key) from exc
+            # The key is not in the message: it holds the session id, a bearer credential.
+            raise CacheDataError(
+                f"a {self._keys.session_prefix}* entry does not hold a session: {exc}",
+                operation="read a session",
+                key=key,
+            ) from exc
         return value if value.expires.timestamp() > self._clock() else None
 
     def touch(self, session_id: str, *, ttl: timedelta | None = None) -> datetime | None:
