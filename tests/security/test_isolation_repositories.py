@@ -18,14 +18,14 @@ from hypothesis import strategies as st
 
 from warp_models import TABLES
 from warp_repo import REPOSITORIES, Eq, In
-from warp_repo.errors import NotFound, QueryError, TenantScopeError
+from warp_repo.errors import NotFound, PermissionDenied, QueryError, TenantScopeError
 
 from .conftest import Populated
 from .dataset import Relation
 
 Conn = psycopg.Connection[tuple[object, ...]]
 EXAMPLES = 1000
-REFUSALS = (NotFound, TenantScopeError, QueryError, psycopg.errors.InsufficientPrivilege)
+REFUSALS = (NotFound, TenantScopeError, QueryError, PermissionDenied)
 
 
 @pytest.fixture(scope="module")
