@@ -17,7 +17,7 @@ from warp_models._columns import OrgScoped
 if TYPE_CHECKING:
     from warp_models._base import Row
 
-__all__ = ["ForeignKey", "foreign_keys", "org_key"]
+__all__ = ["ForeignKey", "foreign_keys", "is_tenant_root", "org_key"]
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,16 @@ def _tables() -> dict[str, type[Row]]:
     return TABLES
 
 
+def is_tenant_root(row: type[Row]) -> bool:
+    """Whether ``row`` is the organizations table: its organization column is its own key, referencing nothing."""
+    tenant = row.__table_spec__.tenant
+    return isinstance(tenant, OrgScoped) and not row.column(tenant.column).col.references
+
+
 def _org_column(row: type[Row]) -> str | None:
     """The table's own organization column, unless the table is the organizations table itself."""
     tenant = row.__table_spec__.tenant
-    if not isinstance(tenant, OrgScoped) or tenant.column == row.primary_key()[0]:
+    if not isinstance(tenant, OrgScoped) or is_tenant_root(row):
         return None
     return tenant.column
 

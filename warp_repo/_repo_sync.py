@@ -258,7 +258,7 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
         own = isinstance(tenant, OrgScoped)
         # An organization's own deletion entry cannot reference it (audit_logs.org_id is a foreign key): it names
         # the organization as its resource only.
-        root = own and tenant is not None and tenant.column == self._info.key
+        root = self._info.root
         entries = []
         for found in gone:
             org = None if root else self._scope if self._scope is not None else (found[-1] if own else None)

@@ -41,6 +41,7 @@ from warp_models._columns import (
     Uuid,
     Varchar,
 )
+from warp_models._references import is_tenant_root
 from warp_models._time import to_db_timestamp
 from warp_repo.errors import QueryError, TenantScopeError
 
@@ -85,7 +86,7 @@ class TableInfo:
     @property
     def root(self) -> bool:
         """Whether this is the organizations table: each row is its own tenant (its key is the tenant column)."""
-        return isinstance(self.tenant, OrgScoped) and self.tenant.column == self.key
+        return is_tenant_root(self.row)
 
     def column(self, name: str) -> Column:
         """The declared column ``name``; a ``QueryError`` names the table's columns when there is none."""

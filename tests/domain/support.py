@@ -1,4 +1,9 @@
-"""Rows the domain tests start from, each made unique so that committed ones never collide."""
+"""Rows the domain tests start from, each made unique so that committed ones never collide.
+
+Each helper writes as the role that writes such rows in production: the application writes in an organization's
+scope (``for_org``); unassigned numbers and rates are the platform's (``platform_work``); an organization with a
+parent is the platform's too (pass a platform connection to ``new_org``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -13,14 +19,16 @@ from uuid import UUID
 import psycopg
 from psycopg import sql as pg_sql
 
+from tests.conftest import PLATFORM_REACH
 from warp_models import (
+    LcrRateCreate,
     OrganizationCreate,
     OrganizationSettingsCreate,
     PhoneNumberCreate,
     SipTrunk,
     SipTrunkCreate,
 )
-from warp_repo.repos import OrganizationRepo, OrganizationSettingsRepo, PhoneNumberRepo, TrunkRepo
+from warp_repo.repos import LcrRateRepo, OrganizationRepo, OrganizationSettingsRepo, PhoneNumberRepo, TrunkRepo
 
 Conn = psycopg.Connection[Any]
 
@@ -29,12 +37,30 @@ def unique(prefix: str = "") -> str:
     return f"{prefix}{uuid.uuid4().hex[:10]}"
 
 
+@contextmanager
+def platform_work(conn: Conn) -> Iterator[Conn]:
+    """A block with the platform reach, on a platform connection: a savepoint of the caller's transaction, or on
+    an autocommit connection a transaction committed at its end."""
+    with conn.transaction():
+        conn.execute(PLATFORM_REACH)
+        yield conn
+
+
 def new_org(conn: Conn, name: str = "Acme", **values: Any) -> UUID:
+    """A new organization; one with a ``parent_org_id`` needs a platform connection."""
     return OrganizationRepo(conn).insert(OrganizationCreate(name=name, **values)).id
 
 
+def bare_org(admin: Conn, name: str = "Acme") -> UUID:
+    """An organization inserted by the superuser, without the audit entry of its creation (which no service may
+    delete); the caller commits it."""
+    org = uuid.uuid4()
+    admin.execute("INSERT INTO organizations (id, name) VALUES (%s, %s)", [org, name])
+    return org
+
+
 def with_limits(conn: Conn, org: UUID, **limits: Any) -> None:
-    OrganizationSettingsRepo(conn).insert(OrganizationSettingsCreate(org_id=org, **limits))
+    OrganizationSettingsRepo(conn).for_org(org).insert(OrganizationSettingsCreate(org_id=org, **limits))
 
 
 def new_trunk(conn: Conn, org: UUID, **values: Any) -> SipTrunk:
@@ -42,9 +68,17 @@ def new_trunk(conn: Conn, org: UUID, **values: Any) -> SipTrunk:
     return TrunkRepo(conn).for_org(org).insert(create)
 
 
-def new_number(conn: Conn, **values: Any) -> UUID:
+def new_number(platform: Conn, **values: Any) -> UUID:
+    """A number added to the inventory (held by no organization): platform work."""
     number = values.pop("number", None) or f"+1{uuid.uuid4().int % 10**10:010d}"
-    return PhoneNumberRepo(conn).insert(PhoneNumberCreate(number=number, country_code="1", **values)).id
+    with platform_work(platform):
+        return PhoneNumberRepo(platform).insert(PhoneNumberCreate(number=number, country_code="1", **values)).id
+
+
+def add_rates(platform: Conn, rates: list[LcrRateCreate]) -> None:
+    """Rates added to the shared rate deck: platform work."""
+    with platform_work(platform):
+        LcrRateRepo(platform).insert_many(rates)
 
 
 def this_month() -> date:

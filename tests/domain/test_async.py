@@ -1,4 +1,8 @@
-"""The async services, the source of the sync ones, answer the same way over an ``AsyncConnection``."""
+"""The async services, the source of the sync ones, answer the same way over an ``AsyncConnection``.
+
+Tenant work runs on the application login, platform work (channels, the inventory, trees, rate decks) on the
+platform login; rows the other connections must see are committed.
+"""
 
 from __future__ import annotations
 
@@ -21,21 +25,23 @@ from warp_repo._aio.organizations import AsyncOrganizations
 from warp_repo._aio.routing import AsyncRouting
 from warp_repo._aio.trunks import AsyncTrunks
 from warp_repo.errors import InvalidTransition, LimitExceeded
-from warp_repo.repos import BillingAccountRepo, CdrRepo, LcrRateRepo, MessageRepo, RoutingRuleRepo
+from warp_repo.repos import BillingAccountRepo, CdrRepo, MessageRepo, RoutingRuleRepo
 
-from .support import Conn, last_month, month_range, new_number, new_org, new_trunk, unique, with_limits
+from .support import Conn, add_rates, last_month, month_range, new_number, new_org, new_trunk, unique, with_limits
 
 
 def run(coroutine: Any) -> Any:
     return asyncio.run(coroutine)
 
 
-def test_channels_taken_concurrently_by_async_workers_stop_at_the_limit(domain_url: str, autocommit: Conn) -> None:
+def test_channels_taken_concurrently_by_async_workers_stop_at_the_limit(
+    domain_platform_url: str, autocommit: Conn
+) -> None:
     org = new_org(autocommit)
     trunk = new_trunk(autocommit, org, max_channels=7)
 
     async def worker() -> list[bool]:
-        async with await psycopg.AsyncConnection.connect(domain_url, autocommit=True) as conn:
+        async with await psycopg.AsyncConnection.connect(domain_platform_url, autocommit=True) as conn:
             trunks = AsyncTrunks(conn)
             return [(await trunks.acquire_channel(trunk.id)).changed for _ in range(6)]
 
@@ -46,38 +52,44 @@ def test_channels_taken_concurrently_by_async_workers_stop_at_the_limit(domain_u
     assert granted == 7
 
     async def release_all() -> int:
-        async with await psycopg.AsyncConnection.connect(domain_url, autocommit=True) as conn:
+        async with await psycopg.AsyncConnection.connect(domain_platform_url, autocommit=True) as conn:
             states = [await AsyncTrunks(conn).release_channel(trunk.id) for _ in range(9)]
             return sum(s.changed for s in states)
 
     assert run(release_all()) == 7
 
 
-def test_async_routing_lcr_and_rules(domain_url: str, conn: Conn) -> None:
-    org = new_org(conn)
+def test_async_routing_lcr_and_rules(
+    domain_url: str, domain_platform_url: str, autocommit: Conn, platform_autocommit: Conn
+) -> None:
+    org = new_org(autocommit)
     base = "8" + str(random.randrange(10**5)).zfill(5)
-    LcrRateRepo(conn).insert_many(
+    add_rates(
+        platform_autocommit,
         [
             LcrRateCreate(carrier_id=org, prefix=base, rate=Decimal("0.02"), effective_date=date(2026, 1, 1)),
             LcrRateCreate(carrier_id=org, prefix=base + "1", rate=Decimal("0.03"), effective_date=date(2026, 1, 1)),
-        ]
+        ],
     )
-    rule = RoutingRuleRepo(conn).insert(
+    rules = RoutingRuleRepo(autocommit).for_org(org)
+    rule = rules.insert(
         RoutingRuleCreate(
             org_id=org, name="r", match_pattern=base, action="route", transform_rules=TransformRules(prepend="9")
         )
     )
-    conn.commit()
 
     async def scenario() -> tuple[Any, Any, Any]:
         async with await psycopg.AsyncConnection.connect(domain_url) as aconn:
             routing = AsyncRouting(aconn)
             rates = await routing.lcr_rates(f"+{base}12", date(2026, 6, 1))
             routes = await routing.route(org, f"+{base}12", datetime.now(UTC), random.Random(1))
-            load = await routing.load_rate_deck(org, [{"prefix": base, "rate": "0.01", "effective_date": "2026-01-01"}])
-            after = await routing.lcr_rates(f"+{base}12", date(2026, 6, 1))
             await aconn.rollback()
-            return rates, routes, (load, after)
+        async with await psycopg.AsyncConnection.connect(domain_platform_url) as platform:  # the deck: platform work
+            deck = AsyncRouting(platform)
+            load = await deck.load_rate_deck(org, [{"prefix": base, "rate": "0.01", "effective_date": "2026-01-01"}])
+            after = await deck.lcr_rates(f"+{base}12", date(2026, 6, 1))
+            await platform.rollback()
+        return rates, routes, (load, after)
 
     rates, routes, (load, after) = run(scenario())
     assert [(r.prefix, r.rate) for r in rates] == [(base + "1", Decimal("0.030000"))]
@@ -85,15 +97,14 @@ def test_async_routing_lcr_and_rules(domain_url: str, conn: Conn) -> None:
     assert (load.replaced, load.loaded, [r.rate for r in after]) == (2, 1, [Decimal("0.010000")])
 
 
-def test_async_limits_numbers_and_trees(domain_url: str, conn: Conn) -> None:
-    org = new_org(conn)
-    child = new_org(conn, parent_org_id=org)
-    with_limits(conn, org, max_numbers=1)
-    first, second = new_number(conn), new_number(conn)
-    conn.commit()
+def test_async_limits_numbers_and_trees(domain_platform_url: str, autocommit: Conn, platform_autocommit: Conn) -> None:
+    org = new_org(autocommit)
+    child = new_org(platform_autocommit, parent_org_id=org)  # attaching an organization is the platform's
+    with_limits(autocommit, org, max_numbers=1)
+    first, second = new_number(platform_autocommit), new_number(platform_autocommit)
 
     async def scenario() -> tuple[Any, ...]:
-        async with await psycopg.AsyncConnection.connect(domain_url) as aconn:
+        async with await psycopg.AsyncConnection.connect(domain_platform_url) as aconn:
             inventory = AsyncNumberInventory(aconn)
             assigned = await inventory.assign(first, org)
             with pytest.raises(LimitExceeded):
@@ -112,11 +123,12 @@ def test_async_limits_numbers_and_trees(domain_url: str, conn: Conn) -> None:
 def test_async_calls_billing_and_messages(domain_url: str, conn: Conn) -> None:
     org = new_org(conn)
     start, end = month_range(last_month())
-    CdrRepo(conn).insert_many(
+    CdrRepo(conn).for_org(org).insert_many(
         [CdrCreate(call_id=unique(), org_id=org, start_time=start + timedelta(minutes=m)) for m in range(3)]
     )
-    BillingAccountRepo(conn).insert(BillingAccountCreate(org_id=org, credit_limit=Decimal("5.00")))
-    msg = MessageRepo(conn).insert(
+    BillingAccountRepo(conn).for_org(org).insert(BillingAccountCreate(org_id=org, credit_limit=Decimal("5.00")))
+    messages = MessageRepo(conn).for_org(org)
+    msg = messages.insert(
         MessageCreate(
             message_id=unique(), org_id=org, from_number="+14155550100", to_number="+14155550101", direction="outbound"
         )

@@ -21,7 +21,7 @@ from .support import Conn, last_month, month_range, new_org, run_threads, unique
 
 
 def account(conn: Conn, org: UUID, **values: Any) -> None:
-    BillingAccountRepo(conn).insert(BillingAccountCreate(org_id=org, **values))
+    BillingAccountRepo(conn).for_org(org).insert(BillingAccountCreate(org_id=org, **values))
 
 
 def usage_fixture(conn: Conn, org: UUID) -> tuple[date, Any, Any]:
@@ -34,7 +34,7 @@ def usage_fixture(conn: Conn, org: UUID) -> tuple[date, Any, Any]:
         CdrCreate(call_id=unique(), org_id=org, start_time=t, billable_duration=600, inbound=True, cost=Decimal("0")),
         CdrCreate(call_id=unique(), org_id=org, start_time=end, billable_duration=999, cost=Decimal("9")),
     ]
-    CdrRepo(conn).insert_many(calls)
+    CdrRepo(conn).for_org(org).insert_many(calls)
     parties: dict[str, Any] = {"from_number": "+14155550100", "to_number": "+14155550101", "direction": "outbound"}
     messages = [
         MessageCreate(message_id=unique(), org_id=org, created_at=t, num_segments=2, cost=Decimal("0.0150"), **parties),
@@ -44,7 +44,7 @@ def usage_fixture(conn: Conn, org: UUID) -> tuple[date, Any, Any]:
         ),
         MessageCreate(message_id=unique(), org_id=org, created_at=t, status="failed", cost=Decimal("1"), **parties),
     ]
-    MessageRepo(conn).insert_many(messages)
+    MessageRepo(conn).for_org(org).insert_many(messages)
     return first, start, end
 
 

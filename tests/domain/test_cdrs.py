@@ -13,7 +13,7 @@ import pytest
 from warp_models import CdrCreate
 from warp_repo._domain import cdrs as q
 from warp_repo.cdrs import CallRecords
-from warp_repo.errors import InvalidCursor, QueryError
+from warp_repo.errors import InvalidCursor, InvalidData, QueryError
 from warp_repo.repos import CdrRepo
 
 from .support import Conn, explain, last_month, month_range, new_org, new_trunk, plan_nodes, run_threads, unique
@@ -36,9 +36,8 @@ def test_calls_page_newest_first_within_the_range(conn: Conn) -> None:
     org, other = new_org(conn), new_org(conn)
     start, end = month_range(last_month())
     inside = [call(org, start + timedelta(hours=h)) for h in range(7)]
-    CdrRepo(conn).insert_many(
-        [*inside, call(org, start - timedelta(seconds=1)), call(org, end), call(other, start + timedelta(hours=1))]
-    )
+    CdrRepo(conn).for_org(org).insert_many([*inside, call(org, start - timedelta(seconds=1)), call(org, end)])
+    CdrRepo(conn).for_org(other).insert(call(other, start + timedelta(hours=1)))
     records = CallRecords(conn)
     pages = [records.calls(org, start, end, limit=3)]
     while pages[-1].next_cursor is not None:
@@ -67,7 +66,7 @@ def test_a_months_calls_read_only_that_months_partition(conn: Conn) -> None:
     middle = start + timedelta(days=10)
     page = CallRecords(conn).calls(org, start, end, limit=1)
     assert page.items == []
-    CdrRepo(conn).insert_many([call(org, middle), call(org, middle + timedelta(seconds=1))])
+    CdrRepo(conn).for_org(org).insert_many([call(org, middle), call(org, middle + timedelta(seconds=1))])
     cursor = CallRecords(conn).calls(org, start, end, limit=1).next_cursor
     stmt, params = q.calls_page(org, start, end, cursor, 50)
     assert partitions(explain(conn, stmt.sql, params)) == {partition}
@@ -80,7 +79,7 @@ def test_call_statistics(conn: Conn) -> None:
     trunk_a, trunk_b = new_trunk(conn, org), new_trunk(conn, org)
     start, end = month_range(last_month())
     t = start + timedelta(days=3, hours=2)  # a day that is the same calendar day in UTC and in New York
-    CdrRepo(conn).insert_many(
+    CdrRepo(conn).for_org(org).insert_many(
         [
             answered(
                 org, t, 60, trunk_id=trunk_a.id, billable_duration=60, cost=Decimal("0.0120"), mos_score=Decimal("4.40")
@@ -135,7 +134,7 @@ def test_call_statistics(conn: Conn) -> None:
 def test_unbilled_calls_are_claimed_once(conn: Conn) -> None:
     org = new_org(conn)
     start, end = month_range(last_month())
-    CdrRepo(conn).insert_many(
+    CdrRepo(conn).for_org(org).insert_many(
         [call(org, start + timedelta(minutes=m), billed=m == 0) for m in range(6)] + [call(org, end)]
     )
     records = CallRecords(conn)
@@ -151,7 +150,7 @@ def test_unbilled_calls_are_claimed_once(conn: Conn) -> None:
 def test_concurrent_billing_workers_bill_every_call_exactly_once(domain_url: str, autocommit: Conn) -> None:
     org = new_org(autocommit)
     start, end = month_range(last_month())
-    CdrRepo(autocommit).copy_in(call(org, start + timedelta(seconds=s)) for s in range(600))
+    CdrRepo(autocommit).for_org(org).copy_in(call(org, start + timedelta(seconds=s)) for s in range(600))
     claimed: list[list[str]] = [[] for _ in range(3)]
 
     def bill(i: int) -> None:
@@ -171,7 +170,7 @@ def test_concurrent_billing_workers_bill_every_call_exactly_once(domain_url: str
 def test_a_rolled_back_claim_leaves_the_calls_unbilled(domain_url: str, autocommit: Conn) -> None:
     org = new_org(autocommit)
     start, end = month_range(last_month())
-    CdrRepo(autocommit).insert(call(org, start))
+    CdrRepo(autocommit).for_org(org).insert(call(org, start))
     with psycopg.connect(domain_url) as conn:
         assert len(CallRecords(conn).claim_unbilled(org, start, end)) == 1
         conn.rollback()
@@ -181,8 +180,9 @@ def test_a_rolled_back_claim_leaves_the_calls_unbilled(domain_url: str, autocomm
 def test_time_zone_names_are_values_not_sql(conn: Conn) -> None:
     org = new_org(conn)
     start, end = month_range(last_month())
-    CdrRepo(conn).insert(call(org, start))
-    with pytest.raises(psycopg.errors.InvalidParameterValue):
+    CdrRepo(conn).for_org(org).insert(call(org, start))
+    with pytest.raises(InvalidData) as refused:
         CallRecords(conn).stats_by_day(org, start, end, zone="UTC'; DROP TABLE cdrs; --")
+    assert isinstance(refused.value.__cause__, psycopg.errors.InvalidParameterValue)
     conn.rollback()
     assert conn.execute("SELECT to_regclass('cdrs') IS NOT NULL").fetchone() == (True,)

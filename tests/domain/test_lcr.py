@@ -1,10 +1,16 @@
-"""Least-cost routing: the longest prefix per carrier, dates in effect, cheapest first; decks replaced atomically."""
+"""Least-cost routing: the longest prefix per carrier, dates in effect, cheapest first; decks replaced atomically.
+
+The rate deck is shared reference data: the platform writes it (``add_rates``, ``load_rate_deck`` on the platform
+login, committed), the application reads it (``lcr_rates`` on the application login). Each test keeps to a prefix
+space of its own, and the carriers' rates go when the test ends (but the large deck's).
+"""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,9 +27,25 @@ from warp_repo.errors import Conflict, NotFound, QueryError
 from warp_repo.repos import LcrRateRepo
 from warp_repo.routing import Routing
 
-from .support import Conn, explain, new_org, plan_nodes, unique
+from .support import Conn, add_rates, explain, new_org, plan_nodes, platform_work, unique
 
 DAY = date(2026, 6, 1)
+
+NewCarrier = Callable[[str], UUID]
+
+
+@pytest.fixture
+def carrier(platform_autocommit: Conn) -> Iterator[NewCarrier]:
+    """Make committed carriers (organizations); their rates are deleted when the test ends."""
+    made: list[UUID] = []
+
+    def make(name: str) -> UUID:
+        made.append(new_org(platform_autocommit, name))
+        return made[-1]
+
+    yield make
+    with platform_work(platform_autocommit):
+        LcrRateRepo(platform_autocommit).delete_where(LcrRateRepo.c.carrier_id.in_(made))
 
 
 def rate(carrier: UUID, prefix: str, price: str, **values: Any) -> LcrRateCreate:
@@ -36,17 +58,20 @@ def deck_prefix() -> str:
     return "9" + str(int(unique()[:8], 16) % 10**5).zfill(5)
 
 
-def test_each_carrier_offers_its_longest_matching_prefix_cheapest_first(conn: Conn) -> None:
+def test_each_carrier_offers_its_longest_matching_prefix_cheapest_first(
+    conn: Conn, platform_autocommit: Conn, carrier: NewCarrier
+) -> None:
     base = deck_prefix()
-    a, b, c = (new_org(conn, f"carrier {n}") for n in "abc")
-    LcrRateRepo(conn).insert_many(
+    a, b, c = (carrier(f"carrier {n}") for n in "abc")
+    add_rates(
+        platform_autocommit,
         [
             rate(a, base, "0.0100"),
             rate(a, base + "55", "0.0300"),  # a's longest match wins although it is dearer
             rate(b, base + "5", "0.0200"),
             rate(b, base + "4", "0.0001"),  # does not match the number
             rate(c, base[:4], "0.0200", priority=10),  # same price as b, better priority
-        ]
+        ],
     )
     found = Routing(conn).lcr_rates(f"+{base}5512345", DAY)
     assert [(r.carrier_id, r.prefix, r.rate) for r in found] == [
@@ -58,16 +83,17 @@ def test_each_carrier_offers_its_longest_matching_prefix_cheapest_first(conn: Co
     assert Routing(conn).lcr_rates(f"+{base[:3]}", DAY) == []
 
 
-def test_only_rates_in_effect_on_the_date_count(conn: Conn) -> None:
+def test_only_rates_in_effect_on_the_date_count(conn: Conn, platform_autocommit: Conn, carrier: NewCarrier) -> None:
     base = deck_prefix()
-    carrier = new_org(conn, "carrier")
-    LcrRateRepo(conn).insert_many(
+    one = carrier("carrier")
+    add_rates(
+        platform_autocommit,
         [
-            rate(carrier, base, "0.05", effective_date=date(2026, 1, 1)),
-            rate(carrier, base, "0.04", effective_date=date(2026, 5, 1), expiry_date=date(2026, 7, 1)),
-            rate(carrier, base + "1", "0.01", effective_date=date(2026, 9, 1)),  # not yet
-            rate(carrier, base + "2", "0.01", effective_date=date(2026, 1, 1), expiry_date=date(2026, 6, 1)),
-        ]
+            rate(one, base, "0.05", effective_date=date(2026, 1, 1)),
+            rate(one, base, "0.04", effective_date=date(2026, 5, 1), expiry_date=date(2026, 7, 1)),
+            rate(one, base + "1", "0.01", effective_date=date(2026, 9, 1)),  # not yet
+            rate(one, base + "2", "0.01", effective_date=date(2026, 1, 1), expiry_date=date(2026, 6, 1)),
+        ],
     )
 
     def price(number: str, on: date) -> list[Decimal]:
@@ -88,55 +114,57 @@ def test_the_number_is_validated_and_its_prefix_set_is_every_leading_substring(c
             Routing(conn).lcr_rates(bad, DAY)
 
 
-def test_a_deck_load_replaces_the_carriers_deck_and_leaves_others_alone(conn: Conn) -> None:
+def test_a_deck_load_replaces_the_carriers_deck_and_leaves_others_alone(
+    conn: Conn, platform_autocommit: Conn, carrier: NewCarrier
+) -> None:
     base = deck_prefix()
-    carrier, other = new_org(conn, "carrier"), new_org(conn, "other")
-    LcrRateRepo(conn).insert_many([rate(carrier, base + "1", "0.09"), rate(other, base, "0.02")])
+    mine, other = carrier("carrier"), carrier("other")
+    add_rates(platform_autocommit, [rate(mine, base + "1", "0.09"), rate(other, base, "0.02")])
     routing = Routing(conn)
-    load = routing.load_rate_deck(
-        carrier,
+    load = Routing(platform_autocommit).load_rate_deck(
+        mine,
         [
             {"prefix": base, "rate": "0.010", "effective_date": date(2026, 1, 1)},
-            rate(carrier, base + "7", "0.005"),
+            rate(mine, base + "7", "0.005"),
             LcrRateCreate(prefix=base + "8", rate=Decimal("0.007"), effective_date=date(2026, 1, 1)),
         ],
     )
-    assert (load.carrier_id, load.replaced, load.loaded) == (carrier, 1, 3)
+    assert (load.carrier_id, load.replaced, load.loaded) == (mine, 1, 3)
     assert {(r.carrier_id, r.rate) for r in routing.lcr_rates(f"+{base}12", DAY)} == {
-        (carrier, Decimal("0.010000")),
+        (mine, Decimal("0.010000")),
         (other, Decimal("0.020000")),
     }
     assert routing.lcr_rates(f"+{base}7", DAY)[0].prefix == base + "7"
 
 
-def test_a_failed_deck_load_keeps_the_old_deck(conn: Conn) -> None:
+def test_a_failed_deck_load_keeps_the_old_deck(conn: Conn, platform_autocommit: Conn, carrier: NewCarrier) -> None:
     base = deck_prefix()
-    carrier = new_org(conn, "carrier")
-    routing = Routing(conn)
-    routing.load_rate_deck(carrier, [rate(carrier, base, "0.01")])
-    duplicate = [rate(carrier, base + "1", "0.02"), rate(carrier, base + "1", "0.03")]
+    mine = carrier("carrier")
+    routing = Routing(platform_autocommit)
+    routing.load_rate_deck(mine, [rate(mine, base, "0.01")])
+    duplicate = [rate(mine, base + "1", "0.02"), rate(mine, base + "1", "0.03")]
     with pytest.raises(Conflict):
-        routing.load_rate_deck(carrier, duplicate)
+        routing.load_rate_deck(mine, duplicate)
     bad_row: list[dict[str, Any]] = [
         {"prefix": base + "1", "rate": "0.02", "effective_date": date(2026, 1, 1)},
         {"prefix": "x1"},
     ]
     with pytest.raises(ValidationError) as caught:
-        routing.load_rate_deck(carrier, bad_row)
+        routing.load_rate_deck(mine, bad_row)
     assert caught.value.errors()[0]["loc"][0] == 1, "the bad row is named by its index"
     with pytest.raises(QueryError, match="belongs to carrier"):
-        routing.load_rate_deck(carrier, [rate(new_org(conn, "third"), base, "0.01")])
+        routing.load_rate_deck(mine, [rate(carrier("third"), base, "0.01")])
     with pytest.raises(NotFound):
         routing.load_rate_deck(UUID(int=7), [])
-    assert [r.rate for r in routing.lcr_rates(f"+{base}1", DAY)] == [Decimal("0.010000")]
+    assert [r.rate for r in Routing(conn).lcr_rates(f"+{base}1", DAY)] == [Decimal("0.010000")]
 
 
-def test_readers_see_the_old_deck_or_the_new_one_never_a_mix(domain_url: str, autocommit: Conn) -> None:
+def test_readers_see_the_old_deck_or_the_new_one_never_a_mix(domain_url: str, platform_autocommit: Conn) -> None:
     base = deck_prefix()
-    carrier = new_org(autocommit, "carrier")
+    deck = new_org(platform_autocommit, "carrier")  # its deck stays: 60 001 prefixes of 13 digits
     size = 60_000
     old = [{"prefix": f"{base}{i:06d}", "rate": "0.01", "effective_date": date(2026, 1, 1)} for i in range(size)]
-    Routing(autocommit).load_rate_deck(carrier, old)
+    Routing(platform_autocommit).load_rate_deck(deck, old)
     seen: Counter[tuple[int, int]] = Counter()
     loading = threading.Event()
     done = threading.Event()
@@ -146,7 +174,7 @@ def test_readers_see_the_old_deck_or_the_new_one_never_a_mix(domain_url: str, au
             while not done.is_set():
                 row = reader.execute(
                     "SELECT count(*), count(*) FILTER (WHERE rate = 0.02) FROM lcr_rates WHERE carrier_id = %s",
-                    [carrier],
+                    [deck],
                 ).fetchone()
                 assert row is not None
                 seen[(row[0], row[1])] += 1
@@ -160,7 +188,7 @@ def test_readers_see_the_old_deck_or_the_new_one_never_a_mix(domain_url: str, au
             {"prefix": f"{base}{i:07d}", "rate": "0.02", "effective_date": date(2026, 1, 1)} for i in range(size + 1)
         )
         loading.set()
-        load = Routing(autocommit).load_rate_deck(carrier, new)
+        load = Routing(platform_autocommit).load_rate_deck(deck, new)
         time.sleep(0.05)
     finally:
         done.set()
@@ -172,7 +200,8 @@ def test_readers_see_the_old_deck_or_the_new_one_never_a_mix(domain_url: str, au
         assert Routing(check).lcr_rates(f"+{base}0000001", DAY)[0].rate == Decimal("0.020000")
 
 
-def test_lcr_uses_the_prefix_index_on_a_million_rates(conn: Conn) -> None:
+def test_lcr_uses_the_prefix_index_on_a_million_rates(admin_conn: Conn) -> None:
+    conn = admin_conn  # emptying a table, a million rows in SQL and ANALYZE are the owner's
     carriers = [new_org(conn, f"carrier {i}") for i in range(3)]
     # Emptied in this transaction, the table gets new files: the rollback discards them whole, so the million rows'
     # pages never have to be written back to disk.

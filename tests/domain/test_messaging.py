@@ -21,7 +21,8 @@ T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 def message(conn: Conn, org: UUID, **values: Any) -> Any:
     parties = {"from_number": "+14155550100", "to_number": "+14155550101", "direction": "outbound"}
-    return MessageRepo(conn).insert(MessageCreate(message_id=unique("msg-"), org_id=org, **(parties | values)))
+    messages = MessageRepo(conn).for_org(org)
+    return messages.insert(MessageCreate(message_id=unique("msg-"), org_id=org, **(parties | values)))
 
 
 def campaign(conn: Conn, org: UUID, total: int, **values: Any) -> Any:
@@ -34,7 +35,7 @@ def campaign(conn: Conn, org: UUID, total: int, **values: Any) -> Any:
         total_recipients=total,
         **values,
     )
-    return MessagingCampaignRepo(conn).insert(create)
+    return MessagingCampaignRepo(conn).for_org(org).insert(create)
 
 
 def test_the_allowed_transitions_only_go_forward() -> None:
@@ -65,7 +66,7 @@ def test_a_message_moves_forward_and_stamps_its_times(conn: Conn) -> None:
         with pytest.raises(InvalidTransition) as caught:
             messaging.transition(org, msg.id, backwards, at=T0)
         assert (caught.value.current, caught.value.requested) == ("delivered", backwards)
-    assert MessageRepo(conn).get_one(msg.id).status == "delivered"
+    assert MessageRepo(conn).for_org(org).get_one(msg.id).status == "delivered"
 
 
 def test_a_receipt_before_the_sent_callback_and_failures(conn: Conn) -> None:
@@ -100,7 +101,7 @@ def test_campaign_counters_follow_the_transitions_and_the_campaign_completes(con
     messaging.transition(org, first.id, "delivered", at=T0, campaign_id=run.id)
     messaging.transition(org, first.id, "delivered", at=T0, campaign_id=run.id)  # a repeated receipt
     messaging.transition(org, second.id, "undelivered", at=T0, campaign_id=run.id)  # sent, then lost
-    row = MessagingCampaignRepo(conn).get_one(run.id)
+    row = MessagingCampaignRepo(conn).for_org(org).get_one(run.id)
     assert (row.sent_count, row.delivered_count, row.failed_count) == (2, 1, 1)
     assert row.status == "completed" and row.completed_at is not None
     with pytest.raises(LimitExceeded) as caught:
@@ -128,5 +129,5 @@ def test_duplicate_receipts_arriving_at_once_count_once(domain_url: str, autocom
 
     run_threads(4, receipt)
     assert sorted(changed) == [False, False, False, True]
-    row = MessagingCampaignRepo(autocommit).get_one(run.id)
+    row = MessagingCampaignRepo(autocommit).for_org(org).get_one(run.id)
     assert (row.delivered_count, row.sent_count, row.status) == (1, 0, "completed")

@@ -1,4 +1,9 @@
-"""Number inventory: search, assignment that only one request wins, the organization's limit, E911 addresses."""
+"""Number inventory: search, assignment that only one request wins, the organization's limit, E911 addresses.
+
+The inventory (unassigned numbers, searching them, moving a number in or out of an organization) is platform
+work, done on the platform login; E911 addresses and a number's own settings are the organization's, done on the
+application login.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ from warp_repo.repos import E911AddressRepo, PhoneNumberRepo
 
 from .support import Conn, new_number, new_org, new_trunk, run_threads, unique, with_limits
 
+c = PhoneNumberRepo.c
+
 
 def address(number: UUID, **values: Any) -> E911AddressCreate:
     base: dict[str, Any] = {
@@ -31,7 +38,14 @@ def address(number: UUID, **values: Any) -> E911AddressCreate:
     return E911AddressCreate.model_validate(base | values)
 
 
-def test_search_finds_available_numbers_by_place_type_and_capability(conn: Conn) -> None:
+def status_of(platform: Conn, number: UUID) -> str | None:
+    """The number's status, however it is held (read with the platform reach)."""
+    (found,) = PhoneNumberRepo(platform).unscoped_platform_list(c.id == number)
+    return found.status
+
+
+def test_search_finds_available_numbers_by_place_type_and_capability(platform_conn: Conn) -> None:
+    conn = platform_conn
     center = unique("RC ")
     a = new_number(conn, state="WY", rate_center=center, lata="664", sms_enabled=True, number="+13075550101")
     b = new_number(conn, state="WY", rate_center=center, lata="664", number="+13075550100")
@@ -54,18 +68,20 @@ def test_search_finds_available_numbers_by_place_type_and_capability(conn: Conn)
     assert numbers == sorted(numbers) and len(numbers) == 4 and rest.next_cursor is None
 
 
-def test_assign_and_release_a_number(conn: Conn) -> None:
-    org = new_org(conn)
-    trunk = new_trunk(conn, org)
-    number = new_number(conn, state="CA")
-    inventory = NumberInventory(conn)
+def test_assign_and_release_a_number(autocommit: Conn, platform_autocommit: Conn) -> None:
+    org = new_org(autocommit)
+    trunk = new_trunk(autocommit, org)
+    number = new_number(platform_autocommit, state="CA")
+    inventory = NumberInventory(platform_autocommit)
     assigned = inventory.assign(number, org, trunk_id=trunk.id)
     assert (assigned.org_id, assigned.trunk_id, assigned.status) == (org, trunk.id, "assigned")
     with pytest.raises(InvalidTransition) as caught:
-        inventory.assign(number, new_org(conn))
+        inventory.assign(number, new_org(autocommit))
     assert (caught.value.current, caught.value.requested) == ("assigned", "assigned")
-    PhoneNumberRepo(conn).update(number, PhoneNumberUpdate(cnam_enabled=True, cnam_display="ACME"))
-    inventory.set_e911_address(org, address(number))
+    # The organization's own settings of its number, and its E911 address, are written by the application.
+    mine = PhoneNumberRepo(autocommit).for_org(org)
+    mine.update(number, PhoneNumberUpdate(cnam_enabled=True, cnam_display="ACME"))
+    NumberInventory(autocommit).set_e911_address(org, address(number))
     released = inventory.release(number, org)
     assert (released.org_id, released.trunk_id, released.status, released.cnam_display) == (
         None,
@@ -74,23 +90,26 @@ def test_assign_and_release_a_number(conn: Conn) -> None:
         None,
     )
     assert released.cnam_enabled is False
-    assert E911AddressRepo(conn).for_org(org).count() == 0, "the released number's address went with it"
+    assert E911AddressRepo(autocommit).for_org(org).count() == 0, "the released number's address went with it"
+    assert mine.get(number) is None, "the number left the organization"
     with pytest.raises(NotFound):
         inventory.release(number, org)
     with pytest.raises(NotFound):
         inventory.assign(UUID(int=11), org)
 
 
-def test_a_number_is_routed_only_to_a_trunk_of_its_organization(conn: Conn) -> None:
+def test_a_number_is_routed_only_to_a_trunk_of_its_organization(platform_conn: Conn) -> None:
+    conn = platform_conn
     org, other = new_org(conn), new_org(conn)
     foreign = new_trunk(conn, other)
     number = new_number(conn)
     with pytest.raises(TenantScopeError):
         NumberInventory(conn).assign(number, org, trunk_id=foreign.id)
-    assert PhoneNumberRepo(conn).get_one(number).status == "available", "nothing changed"
+    assert status_of(conn, number) == "available", "nothing changed"
 
 
-def test_assigning_past_max_numbers_is_refused(conn: Conn) -> None:
+def test_assigning_past_max_numbers_is_refused(platform_conn: Conn) -> None:
+    conn = platform_conn
     org = new_org(conn)
     with_limits(conn, org, max_numbers=2)
     inventory = NumberInventory(conn)
@@ -100,17 +119,19 @@ def test_assigning_past_max_numbers_is_refused(conn: Conn) -> None:
     with pytest.raises(LimitExceeded) as caught:
         inventory.assign(spare, org)
     assert (caught.value.limit_name, caught.value.limit, caught.value.current) == ("max_numbers", 2, 2)
-    assert PhoneNumberRepo(conn).get_one(spare).status == "available"
+    assert status_of(conn, spare) == "available"
 
 
-def test_two_organizations_assigning_one_number_at_once_exactly_one_wins(domain_url: str, autocommit: Conn) -> None:
-    number = new_number(autocommit)
+def test_two_organizations_assigning_one_number_at_once_exactly_one_wins(
+    domain_platform_url: str, autocommit: Conn, platform_autocommit: Conn
+) -> None:
+    number = new_number(platform_autocommit)
     orgs = [new_org(autocommit) for _ in range(4)]
     won: list[UUID] = []
     lost: list[str | None] = []
 
     def claim(i: int) -> None:
-        with psycopg.connect(domain_url) as conn:
+        with psycopg.connect(domain_platform_url) as conn:
             try:
                 NumberInventory(conn).assign(number, orgs[i])
                 conn.execute("SELECT pg_sleep(0.05)")
@@ -121,17 +142,19 @@ def test_two_organizations_assigning_one_number_at_once_exactly_one_wins(domain_
 
     run_threads(len(orgs), claim)
     assert len(won) == 1 and lost == ["assigned"] * 3
-    assert PhoneNumberRepo(autocommit).get_one(number).org_id == won[0]
+    assert PhoneNumberRepo(autocommit).for_org(won[0]).get_one(number).org_id == won[0]
 
 
-def test_the_last_slot_goes_to_one_of_two_racing_assignments(domain_url: str, autocommit: Conn) -> None:
+def test_the_last_slot_goes_to_one_of_two_racing_assignments(
+    domain_platform_url: str, autocommit: Conn, platform_autocommit: Conn
+) -> None:
     org = new_org(autocommit)
     with_limits(autocommit, org, max_numbers=1)
-    numbers = [new_number(autocommit) for _ in range(3)]
+    numbers = [new_number(platform_autocommit) for _ in range(3)]
     outcomes: list[str] = []
 
     def claim(i: int) -> None:
-        with psycopg.connect(domain_url) as conn:
+        with psycopg.connect(domain_platform_url) as conn:
             try:
                 NumberInventory(conn).assign(numbers[i], org)
                 conn.execute("SELECT pg_sleep(0.05)")
@@ -145,11 +168,13 @@ def test_the_last_slot_goes_to_one_of_two_racing_assignments(domain_url: str, au
     assert PhoneNumberRepo(autocommit).for_org(org).count() == 1
 
 
-def test_e911_addresses_are_set_checked_and_validated_again_after_a_change(conn: Conn) -> None:
-    org, other = new_org(conn), new_org(conn)
-    number = new_number(conn)
-    inventory = NumberInventory(conn)
-    inventory.assign(number, org)
+def test_e911_addresses_are_set_checked_and_validated_again_after_a_change(
+    autocommit: Conn, platform_autocommit: Conn
+) -> None:
+    org, other = new_org(autocommit), new_org(autocommit)
+    number = new_number(platform_autocommit)
+    NumberInventory(platform_autocommit).assign(number, org)
+    inventory = NumberInventory(autocommit)
     stored = inventory.set_e911_address(org, address(number, validated=True))
     assert stored.validated is False, "a new address is never validated by whoever set it"
     when = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

@@ -1,4 +1,8 @@
-"""Organizations: trees walked safely, limits read under lock, the audit trail by page."""
+"""Organizations: trees walked safely, limits read under lock, the audit trail by page.
+
+Trees cross organizations: attaching an organization to a parent and walking the tree are platform work, on the
+platform login. Limits and the audit trail are the organization's own, on the application login.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from warp_repo.errors import InvalidCursor, InvalidReference, QueryError
 from warp_repo.organizations import Organizations, OrgNode
 from warp_repo.repos import AuditLogRepo, OrganizationRepo
 
-from .support import Conn, new_org, with_limits
+from .support import Conn, bare_org, new_org, with_limits
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -21,7 +25,8 @@ def names(nodes: list[OrgNode]) -> list[tuple[str, int]]:
     return [(n.organization.name, n.depth) for n in nodes]
 
 
-def test_descendants_come_nearest_first_and_ancestors_up_to_the_root(conn: Conn) -> None:
+def test_descendants_come_nearest_first_and_ancestors_up_to_the_root(platform_conn: Conn) -> None:
+    conn = platform_conn
     root = new_org(conn, "root")
     a = new_org(conn, "a", parent_org_id=root)
     b = new_org(conn, "b", parent_org_id=root)
@@ -37,15 +42,16 @@ def test_descendants_come_nearest_first_and_ancestors_up_to_the_root(conn: Conn)
     assert names(orgs.descendants(root, max_depth=1)) == [("a", 1), ("b", 1)]
 
 
-def test_a_loop_in_the_tree_ends_the_walk(conn: Conn) -> None:
+def test_a_loop_in_the_tree_ends_the_walk(platform_conn: Conn) -> None:
+    conn = platform_conn
     a = new_org(conn, "a")
     b = new_org(conn, "b", parent_org_id=a)
     c = new_org(conn, "c", parent_org_id=b)
-    OrganizationRepo(conn).update(a, OrganizationUpdate(parent_org_id=c))  # a -> b -> c -> a
+    OrganizationRepo(conn).for_org(a).update(a, OrganizationUpdate(parent_org_id=c))  # a -> b -> c -> a
     orgs = Organizations(conn)
     assert names(orgs.descendants(a)) == [("b", 1), ("c", 2)]
     assert names(orgs.ancestors(a)) == [("c", 1), ("b", 2)]
-    OrganizationRepo(conn).update(b, OrganizationUpdate(parent_org_id=b))  # its own parent
+    OrganizationRepo(conn).for_org(b).update(b, OrganizationUpdate(parent_org_id=b))  # its own parent
     assert names(orgs.descendants(b)) == [("c", 1), ("a", 2)], "b itself is never its own descendant"
     assert orgs.ancestors(b) == []
 
@@ -66,9 +72,11 @@ def test_limits_lock_the_settings_row_creating_it_with_defaults(conn: Conn) -> N
         orgs.limits(UUID(int=9))
 
 
-def test_the_audit_trail_pages_newest_first_by_time_and_resource(conn: Conn) -> None:
-    org, other = new_org(conn), new_org(conn)
-    conn.execute("DELETE FROM audit_logs WHERE org_id IN (%s, %s)", [org, other])  # the repository's own entries
+def test_the_audit_trail_pages_newest_first_by_time_and_resource(conn: Conn, admin_conn: Conn) -> None:
+    # Made by the superuser: an organization the application creates has the entry of its creation in its trail,
+    # and no service may delete an entry.
+    org, other = bare_org(admin_conn), bare_org(admin_conn)
+    admin_conn.commit()
     events = [
         AuditLogCreate(
             org_id=org,
@@ -79,8 +87,10 @@ def test_the_audit_trail_pages_newest_first_by_time_and_resource(conn: Conn) -> 
         )
         for i in range(12)
     ]
-    events.append(AuditLogCreate(org_id=other, action="update", resource_type="sip_trunks", created_at=T0))
-    AuditLogRepo(conn).insert_many(events)
+    AuditLogRepo(conn).for_org(org).insert_many(events)
+    AuditLogRepo(conn).for_org(other).insert(
+        AuditLogCreate(org_id=other, action="update", resource_type="sip_trunks", created_at=T0)
+    )
     orgs = Organizations(conn)
     first = orgs.audit_trail(org, limit=5)
     second = orgs.audit_trail(org, limit=5, after=first.next_cursor)

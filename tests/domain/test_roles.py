@@ -6,9 +6,7 @@ The assertions run on LOGIN roles that are members of ``warp_app`` or ``warp_pla
 
 from __future__ import annotations
 
-import secrets
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from ipaddress import ip_address
@@ -16,8 +14,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from warp_models import (
     BillingAccountCreate,
@@ -40,42 +36,10 @@ from warp_repo.trunks import Trunks
 from .support import Conn, last_month, month_range, new_number, new_org, new_trunk, unique
 
 
-class Logins:
-    """LOGIN roles for this module, members of the group roles the migrations create; dropped at the end."""
-
-    def __init__(self, server_url: str, database_url: str) -> None:
-        self.server_url = server_url
-        self.database_url = database_url
-        self.names: list[str] = []
-
-    def url(self, group: str) -> str:
-        name, password = f"warp_test_domain_{uuid.uuid4().hex[:10]}", secrets.token_urlsafe(16)
-        with psycopg.connect(self.server_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(name), sql.Literal(password))
-            )
-            self.names.append(name)
-            conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(name)))
-        params = conninfo_to_dict(self.database_url) | {"user": name, "password": password}
-        return make_conninfo("", **params)
-
-    def drop(self) -> None:
-        with psycopg.connect(self.server_url, autocommit=True) as conn:
-            for name in self.names:
-                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
-
-
 @pytest.fixture(scope="module")
-def logins(pg_server_url: str, domain_url: str) -> Iterator[Logins]:
-    registry = Logins(pg_server_url, domain_url)
-    yield registry
-    registry.drop()
-
-
-@pytest.fixture(scope="module")
-def world(domain_url: str) -> dict[str, Any]:
+def world(domain_admin_url: str) -> dict[str, Any]:
     """Two organizations' rows, committed by the superuser."""
-    with psycopg.connect(domain_url, autocommit=True) as conn:
+    with psycopg.connect(domain_admin_url, autocommit=True) as conn:
         mine, theirs = new_org(conn, "mine"), new_org(conn, "theirs")
         child = new_org(conn, "child", parent_org_id=mine)
         trunk = new_trunk(conn, mine, max_channels=1)
@@ -111,10 +75,10 @@ def world(domain_url: str) -> dict[str, Any]:
 
 
 def test_an_application_login_works_in_its_organization_and_sees_no_other(
-    logins: Logins, world: dict[str, Any]
+    domain_url: str, world: dict[str, Any]
 ) -> None:
     mine, start, end = world["mine"], world["start"], world["end"]
-    with psycopg.connect(logins.url("warp_app")) as conn:
+    with psycopg.connect(domain_url) as conn:
         created = Trunks(conn).create(SipTrunkCreate(org_id=mine, name=unique(), username=unique("app-")))
         assert created.org_id == mine
         assert CallRecords(conn).stats(mine, start, end).calls == 1, "only its own call"
@@ -137,9 +101,11 @@ def test_an_application_login_works_in_its_organization_and_sees_no_other(
         conn.rollback()
 
 
-def test_a_platform_login_reaches_every_organization(logins: Logins, world: dict[str, Any], autocommit: Conn) -> None:
+def test_a_platform_login_reaches_every_organization(
+    domain_platform_url: str, world: dict[str, Any], autocommit: Conn
+) -> None:
     mine, trunk = world["mine"], world["trunk"]
-    with psycopg.connect(logins.url("warp_platform"), autocommit=True) as conn:
+    with psycopg.connect(domain_platform_url, autocommit=True) as conn:
         trunks = Trunks(conn)
         found = trunks.by_sip_username(trunk.username)
         assert found is not None and found.id == trunk.id

@@ -178,7 +178,7 @@ def test_a_draw_falls_into_the_weight_it_lands_on() -> None:
 def store(conn: Conn, org: UUID, **values: Any) -> RoutingRule:
     values.setdefault("name", "rule")
     values.setdefault("action", "route")
-    return RoutingRuleRepo(conn).insert(RoutingRuleCreate(org_id=org, **values))
+    return RoutingRuleRepo(conn).for_org(org).insert(RoutingRuleCreate(org_id=org, **values))
 
 
 def test_the_rules_that_apply_to_a_call_in_priority_order(conn: Conn) -> None:

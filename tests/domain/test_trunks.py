@@ -1,4 +1,8 @@
-"""Trunks: creation within the organization's limit, channel capacity under concurrency, failover, IP access lists."""
+"""Trunks: creation within the organization's limit, channel capacity under concurrency, failover, IP access lists.
+
+Creating trunks and their access lists is the organization's work, on the application login. Channels, failover
+chains and finding a trunk by user name or address are the SIP edge's, platform work on the platform login.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from warp_models import SipTrunkCreate, SipTrunkUpdate, TrunkAclCreate
+from warp_models import SipTrunk, SipTrunkCreate, SipTrunkUpdate, TrunkAclCreate
 from warp_repo._domain import trunks as q
 from warp_repo.errors import Conflict, InvalidReference, LimitExceeded, NotFound
 from warp_repo.repos import TrunkAclRepo, TrunkRepo
@@ -81,7 +85,8 @@ def test_two_requests_racing_for_the_last_trunk_slot_one_wins(domain_url: str, a
 # --- channels ------------------------------------------------------------------------------------------------------
 
 
-def test_channels_are_taken_up_to_the_limit_and_given_back_down_to_zero(conn: Conn) -> None:
+def test_channels_are_taken_up_to_the_limit_and_given_back_down_to_zero(platform_conn: Conn) -> None:
+    conn = platform_conn
     org = new_org(conn)
     trunk = new_trunk(conn, org, max_channels=2)
     trunks = Trunks(conn)
@@ -96,19 +101,22 @@ def test_channels_are_taken_up_to_the_limit_and_given_back_down_to_zero(conn: Co
         trunks.release_channel(UUID(int=3))
 
 
-def test_an_inactive_trunk_gives_no_channel_and_a_null_limit_is_unlimited(conn: Conn) -> None:
+def test_an_inactive_trunk_gives_no_channel_and_a_null_limit_is_unlimited(platform_conn: Conn) -> None:
+    conn = platform_conn
     org = new_org(conn)
     trunks = Trunks(conn)
     suspended = new_trunk(conn, org, status="suspended")
     refused = trunks.acquire_channel(suspended.id)
     assert (refused.changed, refused.in_use, refused.status) == (False, 0, "suspended")
     unlimited = new_trunk(conn, org)
-    TrunkRepo(conn).update(unlimited.id, SipTrunkUpdate(max_channels=None))
+    TrunkRepo(conn).for_org(org).update(unlimited.id, SipTrunkUpdate(max_channels=None))
     states = [trunks.acquire_channel(unlimited.id) for _ in range(150)]
     assert all(s.changed for s in states) and states[-1].in_use == 150 and not states[-1].full
 
 
-def test_workers_hammering_one_trunk_never_pass_its_limit_nor_lose_a_count(domain_url: str, autocommit: Conn) -> None:
+def test_workers_hammering_one_trunk_never_pass_its_limit_nor_lose_a_count(
+    domain_platform_url: str, autocommit: Conn, platform_autocommit: Conn
+) -> None:
     org = new_org(autocommit)
     limit = 5
     trunk = new_trunk(autocommit, org, max_channels=limit)
@@ -118,7 +126,7 @@ def test_workers_hammering_one_trunk_never_pass_its_limit_nor_lose_a_count(domai
 
     def work(i: int) -> None:
         rng = random.Random(i)
-        with psycopg.connect(domain_url, autocommit=True) as conn:
+        with psycopg.connect(domain_platform_url, autocommit=True) as conn:
             trunks = Trunks(conn)
             for _ in range(250):
                 if rng.random() < 0.55:
@@ -137,12 +145,12 @@ def test_workers_hammering_one_trunk_never_pass_its_limit_nor_lose_a_count(domai
                             held[held.index(max(held))] -= 1
 
     run_threads(len(held), work)
-    current = TrunkRepo(autocommit).get_one(trunk.id).channels_in_use
+    current = TrunkRepo(autocommit).for_org(org).get_one(trunk.id).channels_in_use
     assert current == sum(held), (current, held)
     assert refusals[0] > 0, "the limit was reached at least once"
     for _ in range(limit + 2):
-        Trunks(autocommit).release_channel(trunk.id)
-    assert TrunkRepo(autocommit).get_one(trunk.id).channels_in_use == 0
+        Trunks(platform_autocommit).release_channel(trunk.id)
+    assert TrunkRepo(autocommit).for_org(org).get_one(trunk.id).channels_in_use == 0
 
 
 # --- failover ------------------------------------------------------------------------------------------------------
@@ -152,10 +160,11 @@ def chain_ids(conn: Conn, trunk_id: UUID) -> list[UUID]:
     return [t.id for t in Trunks(conn).failover_chain(trunk_id).trunks]
 
 
-def test_the_failover_chain_follows_the_links_and_stops_at_a_loop(conn: Conn) -> None:
+def test_the_failover_chain_follows_the_links_and_stops_at_a_loop(platform_conn: Conn) -> None:
+    conn = platform_conn
     org = new_org(conn)
     a, b, c = (new_trunk(conn, org) for _ in range(3))
-    repo = TrunkRepo(conn)
+    repo = TrunkRepo(conn).for_org(org)
     repo.update(a.id, SipTrunkUpdate(failover_trunk_id=b.id))
     repo.update(b.id, SipTrunkUpdate(failover_trunk_id=c.id))
     chain = Trunks(conn).failover_chain(a.id)
@@ -170,31 +179,34 @@ def test_the_failover_chain_follows_the_links_and_stops_at_a_loop(conn: Conn) ->
         Trunks(conn).failover_chain(UUID(int=5))
 
 
-def test_the_chain_stays_in_the_organization_and_is_bounded(conn: Conn) -> None:
-    org, other = new_org(conn), new_org(conn)
-    mine, theirs = new_trunk(conn, org), new_trunk(conn, other)
-    with pytest.raises(InvalidReference), conn.transaction():  # the foreign key carries the organization
-        TrunkRepo(conn).update(mine.id, SipTrunkUpdate(failover_trunk_id=theirs.id))
-    assert chain_ids(conn, mine.id) == [mine.id]
-    line = [new_trunk(conn, org) for _ in range(q.MAX_FAILOVER_DEPTH + 3)]
+def test_the_chain_stays_in_the_organization_and_is_bounded(autocommit: Conn, platform_conn: Conn) -> None:
+    org, other = new_org(autocommit), new_org(autocommit)
+    mine, theirs = new_trunk(autocommit, org), new_trunk(autocommit, other)
+    repo = TrunkRepo(autocommit).for_org(org)
+    with pytest.raises(InvalidReference), autocommit.transaction():  # the foreign key carries the organization
+        repo.update(mine.id, SipTrunkUpdate(failover_trunk_id=theirs.id))
+    assert chain_ids(platform_conn, mine.id) == [mine.id]
+    line = [new_trunk(autocommit, org) for _ in range(q.MAX_FAILOVER_DEPTH + 3)]
     for here, there in itertools.pairwise(line):
-        TrunkRepo(conn).update(here.id, SipTrunkUpdate(failover_trunk_id=there.id))
-    long = Trunks(conn).failover_chain(line[0].id)
+        repo.update(here.id, SipTrunkUpdate(failover_trunk_id=there.id))
+    long = Trunks(platform_conn).failover_chain(line[0].id)
     assert len(long.trunks) == q.MAX_FAILOVER_DEPTH + 1 and long.truncated
 
 
-def test_the_first_available_trunk_of_a_chain(conn: Conn) -> None:
+def test_the_first_available_trunk_of_a_chain(platform_conn: Conn) -> None:
+    conn = platform_conn
     org = new_org(conn)
     full = new_trunk(conn, org, max_channels=1, channels_in_use=1)
     off = new_trunk(conn, org, status="inactive")
     spare = new_trunk(conn, org)
-    TrunkRepo(conn).update(full.id, SipTrunkUpdate(failover_trunk_id=off.id))
-    TrunkRepo(conn).update(off.id, SipTrunkUpdate(failover_trunk_id=spare.id))
+    TrunkRepo(conn).for_org(org).update(full.id, SipTrunkUpdate(failover_trunk_id=off.id))
+    TrunkRepo(conn).for_org(org).update(off.id, SipTrunkUpdate(failover_trunk_id=spare.id))
     available = Trunks(conn).failover_chain(full.id).first_available()
     assert available is not None and available.id == spare.id
 
 
-def test_a_trunk_is_found_by_its_sip_user_name(conn: Conn) -> None:
+def test_a_trunk_is_found_by_its_sip_user_name(platform_conn: Conn) -> None:
+    conn = platform_conn
     trunk = new_trunk(conn, new_org(conn))
     found = Trunks(conn).by_sip_username(trunk.username)
     assert found is not None and found.id == trunk.id
@@ -204,17 +216,19 @@ def test_a_trunk_is_found_by_its_sip_user_name(conn: Conn) -> None:
 # --- access lists --------------------------------------------------------------------------------------------------
 
 
-def allow(conn: Conn, trunk: UUID, address: str, mask: int | None) -> None:
-    TrunkAclRepo(conn).insert(TrunkAclCreate(trunk_id=trunk, ip_address=ip_address(address), subnet_mask=mask))
+def allow(conn: Conn, trunk: SipTrunk, address: str, mask: int | None) -> None:
+    acl = TrunkAclCreate(trunk_id=trunk.id, ip_address=ip_address(address), subnet_mask=mask)
+    TrunkAclRepo(conn).for_org(trunk.org_id).insert(acl)
 
 
-def test_source_addresses_against_a_trunks_access_list(conn: Conn) -> None:
+def test_source_addresses_against_a_trunks_access_list(platform_conn: Conn) -> None:
+    conn = platform_conn
     org = new_org(conn)
     office, host, v6, anywhere, nothing = (new_trunk(conn, org) for _ in range(5))
-    allow(conn, office.id, "198.51.100.77", 24)  # host bits in the address do not matter
-    allow(conn, host.id, "203.0.113.9", 32)
-    allow(conn, v6.id, "2001:db8:abcd::1", 48)
-    allow(conn, anywhere.id, "0.0.0.0", 0)
+    allow(conn, office, "198.51.100.77", 24)  # host bits in the address do not matter
+    allow(conn, host, "203.0.113.9", 32)
+    allow(conn, v6, "2001:db8:abcd::1", 48)
+    allow(conn, anywhere, "0.0.0.0", 0)
     trunks = Trunks(conn)
     assert trunks.ip_allowed(office.id, "198.51.100.1") and trunks.ip_allowed(office.id, "198.51.100.255")
     assert not trunks.ip_allowed(office.id, "198.51.101.1")
@@ -228,12 +242,13 @@ def test_source_addresses_against_a_trunks_access_list(conn: Conn) -> None:
         trunks.ip_allowed(office.id, "not-an-address")
 
 
-def test_the_trunk_an_address_belongs_to_is_the_most_specific_match(conn: Conn) -> None:
+def test_the_trunk_an_address_belongs_to_is_the_most_specific_match(platform_conn: Conn) -> None:
+    conn = platform_conn
     org = new_org(conn)
     wide, narrow, twin = (new_trunk(conn, org) for _ in range(3))
     base = f"100.{random.randrange(64, 128)}.{random.randrange(256)}"
-    allow(conn, wide.id, f"{base}.0", 24)
-    allow(conn, narrow.id, f"{base}.16", 28)
+    allow(conn, wide, f"{base}.0", 24)
+    allow(conn, narrow, f"{base}.16", 28)
     trunks = Trunks(conn)
     matches = trunks.acl_matches(f"{base}.20")
     assert [(m.trunk_id, m.network) for m in matches[:2]] == [
@@ -244,17 +259,18 @@ def test_the_trunk_an_address_belongs_to_is_the_most_specific_match(conn: Conn) 
     assert owner is not None and owner.id == narrow.id
     fallback = trunks.trunk_for_ip(f"{base}.200")
     assert fallback is not None and fallback.id == wide.id
-    allow(conn, twin.id, f"{base}.16", 28)
+    allow(conn, twin, f"{base}.16", 28)
     assert trunks.trunk_for_ip(f"{base}.20") is None, "two trunks share the most specific network"
     v6 = new_trunk(conn, org)
-    allow(conn, v6.id, "2001:db8:77::", 128)
+    allow(conn, v6, "2001:db8:77::", 128)
     assert [m.network for m in trunks.acl_matches("2001:db8:77::")] == [IPv6Network("2001:db8:77::/128")]
     exact = trunks.trunk_for_ip("2001:db8:77::")
     assert exact is not None and exact.id == v6.id
     assert trunks.trunk_for_ip("2001:db8:77::1") is None, "a /128 holds one address"
 
 
-def test_acl_lookups_use_the_network_index_on_a_large_list(conn: Conn) -> None:
+def test_acl_lookups_use_the_network_index_on_a_large_list(admin_conn: Conn) -> None:
+    conn = admin_conn  # emptying a table, bulk rows in SQL and ANALYZE are the owner's
     org = new_org(conn)
     # Emptied in this transaction, the table gets new files, which the rollback discards whole.
     conn.execute("TRUNCATE trunk_acl")

@@ -1,7 +1,8 @@
 """What a consumer's type checker sees on the domain services: models and result types, never ``Any``.
 
 ``mypy --strict`` checks every ``assert_type``; pytest runs the same calls against the database, so the types
-asserted are the values returned.
+asserted are the values returned. The calls mix platform work (channels, the inventory, trees, rate decks) with
+the organization's, so they run on the platform login, which may do both.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from warp_repo.trunks import AclMatch, ChannelState, FailoverChain, Trunks
 from .support import Conn, last_month, month_range, new_number, new_org, new_trunk, unique
 
 
-def test_trunk_and_routing_results_are_typed(conn: Conn) -> None:
+def test_trunk_and_routing_results_are_typed(platform_conn: Conn) -> None:
+    conn = platform_conn
     org = new_org(conn)
     trunk = new_trunk(conn, org)
     trunks = Trunks(conn)
@@ -57,7 +59,8 @@ def test_trunk_and_routing_results_are_typed(conn: Conn) -> None:
     assert_type(routing.route(org, "+14155550123", now, random.Random(1)), list[RouteChoice])
 
 
-def test_organization_number_call_billing_and_message_results_are_typed(conn: Conn) -> None:
+def test_organization_number_call_billing_and_message_results_are_typed(platform_conn: Conn) -> None:
+    conn = platform_conn
     org = new_org(conn)
     orgs = Organizations(conn)
     assert_type(orgs.descendants(org), list[OrgNode])
@@ -89,7 +92,8 @@ def test_organization_number_call_billing_and_message_results_are_typed(conn: Co
     invoice = billing.create_invoice(org, unique("INV-"), start.date(), start.date(), lines, tax_rate=Decimal("0.1"))
     assert_type(invoice, Invoice)
     assert invoice.total == Decimal("0.00") and invoice.line_items == []
-    message = MessageRepo(conn).insert(
+    messages = MessageRepo(conn).for_org(org)
+    message = messages.insert(
         MessageCreate(
             message_id=unique(), org_id=org, from_number="+14155550100", to_number="+14155550101", direction="outbound"
         )

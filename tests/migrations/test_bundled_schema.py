@@ -423,7 +423,7 @@ def expected_columns() -> dict[str, dict[str, Column]]:
 
 
 @pytest.fixture(scope="module")
-def migrated_url(create_database: Callable[[], str]) -> str:
+def migrated_admin_url(create_database: Callable[[], str]) -> str:
     """One database with the bundled migrations applied, shared by the read-only tests of this module."""
     url = create_database()
     migrate(url)
@@ -434,8 +434,8 @@ def test_the_document_lists_18_tables() -> None:
     assert len(expected_columns()) == 18
 
 
-def test_migrate_creates_exactly_the_18_tables(migrated_url: str) -> None:
-    with psycopg.connect(migrated_url) as conn:
+def test_migrate_creates_exactly_the_18_tables(migrated_admin_url: str) -> None:
+    with psycopg.connect(migrated_admin_url) as conn:
         found = {
             row[0]
             for row in conn.execute(
@@ -445,11 +445,11 @@ def test_migrate_creates_exactly_the_18_tables(migrated_url: str) -> None:
         }
     expected = set(expected_columns())
     assert expected <= found
-    assert tables(migrated_url) == expected | {"schema_migrations"}
+    assert tables(migrated_admin_url) == expected | {"schema_migrations"}
 
 
-def test_every_column_has_the_documented_type_nullability_and_default(migrated_url: str) -> None:
-    with psycopg.connect(migrated_url) as conn:
+def test_every_column_has_the_documented_type_nullability_and_default(migrated_admin_url: str) -> None:
+    with psycopg.connect(migrated_admin_url) as conn:
         rows = conn.execute(
             """
             SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
@@ -472,8 +472,8 @@ def test_every_column_has_the_documented_type_nullability_and_default(migrated_u
         assert list(actual[table]) == list(columns), table
 
 
-def test_constraints_have_predictable_names(migrated_url: str) -> None:
-    with psycopg.connect(migrated_url) as conn:
+def test_constraints_have_predictable_names(migrated_admin_url: str) -> None:
+    with psycopg.connect(migrated_admin_url) as conn:
         rows = conn.execute(
             """
             SELECT con.conname, rel.relname, con.contype,
@@ -492,8 +492,8 @@ def test_constraints_have_predictable_names(migrated_url: str) -> None:
     assert {name: (table, kind, cols, ref) for name, table, kind, cols, ref in rows} == CONSTRAINTS
 
 
-def test_the_documented_indexes_exist_with_their_names(migrated_url: str) -> None:
-    with psycopg.connect(migrated_url) as conn:
+def test_the_documented_indexes_exist_with_their_names(migrated_admin_url: str) -> None:
+    with psycopg.connect(migrated_admin_url) as conn:
         rows = conn.execute(
             "SELECT indexname, tablename, indexdef FROM pg_indexes"
             " WHERE schemaname = 'public' AND indexname LIKE 'idx\\_%'"
@@ -505,10 +505,10 @@ def test_the_documented_indexes_exist_with_their_names(migrated_url: str) -> Non
         assert found[name][1].endswith(f"USING btree {columns}"), found[name][1]
 
 
-def test_partitioned_tables_have_a_default_and_the_months_around_now(migrated_url: str) -> None:
+def test_partitioned_tables_have_a_default_and_the_months_around_now(migrated_admin_url: str) -> None:
     today = dt.date.today()
     month = today.replace(day=1)
-    with psycopg.connect(migrated_url) as conn:
+    with psycopg.connect(migrated_admin_url) as conn:
         for table, key in PARTITIONED.items():
             row = conn.execute("SELECT pg_get_partkeydef(%s::regclass)", [table]).fetchone()
             assert row == (f"RANGE ({key})",)
@@ -526,10 +526,10 @@ def test_partitioned_tables_have_a_default_and_the_months_around_now(migrated_ur
             assert len(children) == 17, sorted(children)
 
 
-def test_the_current_month_partition_covers_this_month(migrated_url: str) -> None:
+def test_the_current_month_partition_covers_this_month(migrated_admin_url: str) -> None:
     month = dt.date.today().replace(day=1)
     bound = scalar(
-        migrated_url,
+        migrated_admin_url,
         "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_class c WHERE c.relname = %s",
         f"cdrs_{month:%Y_%m}",
     )
@@ -537,9 +537,9 @@ def test_the_current_month_partition_covers_this_month(migrated_url: str) -> Non
     assert bound == f"FOR VALUES FROM ('{month} 00:00:00') TO ('{next_month} 00:00:00')"
 
 
-def test_cdrs_far_outside_the_partition_window_still_insert(empty_database_url: str) -> None:
-    migrate(empty_database_url)
-    with psycopg.connect(empty_database_url) as conn:
+def test_cdrs_far_outside_the_partition_window_still_insert(empty_admin_url: str) -> None:
+    migrate(empty_admin_url)
+    with psycopg.connect(empty_admin_url) as conn:
         org = conn.execute("INSERT INTO organizations (name) VALUES ('Carrier') RETURNING id").fetchone()
         assert org is not None
         for call_id, start in (("future", "2040-01-01 00:00:00"), ("past", "1999-06-15 12:00:00")):
@@ -548,9 +548,9 @@ def test_cdrs_far_outside_the_partition_window_still_insert(empty_database_url: 
     assert rows == [("future", "cdrs_default"), ("past", "cdrs_default")]
 
 
-def test_a_message_created_now_lands_in_this_months_partition(empty_database_url: str) -> None:
-    migrate(empty_database_url)
-    with psycopg.connect(empty_database_url) as conn:
+def test_a_message_created_now_lands_in_this_months_partition(empty_admin_url: str) -> None:
+    migrate(empty_admin_url)
+    with psycopg.connect(empty_admin_url) as conn:
         org = conn.execute("INSERT INTO organizations (name) VALUES ('Carrier') RETURNING id").fetchone()
         assert org is not None
         row = conn.execute(

@@ -33,7 +33,7 @@ RUNNER = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_ten_processes_apply_each_migration_exactly_once(empty_database_url: str, tmp_path: Path) -> None:
+def test_ten_processes_apply_each_migration_exactly_once(empty_admin_url: str, tmp_path: Path) -> None:
     migrations = tmp_path / "migrations"
     write_migration(migrations, "20261122_001", "ledger", "CREATE TABLE ledger (entry INT PRIMARY KEY, note TEXT);")
     write_migration(
@@ -46,7 +46,7 @@ def test_ten_processes_apply_each_migration_exactly_once(empty_database_url: str
     go = tmp_path / "go"
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", RUNNER, empty_database_url, str(migrations), str(go)],
+            [sys.executable, "-c", RUNNER, empty_admin_url, str(migrations), str(go)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -63,32 +63,32 @@ def test_ten_processes_apply_each_migration_exactly_once(empty_database_url: str
     applied = sorted(version for versions in results for version in versions)
     assert applied == ["20261122_001", "20261122_002", "20261122_003"]
     assert sum(1 for versions in results if versions) == 1  # the first one in applied all; the rest found nothing
-    assert scalar(empty_database_url, "SELECT count(*) FROM ledger") == 50
-    assert scalar(empty_database_url, "SELECT count(*) FROM schema_migrations WHERE success") == 3
+    assert scalar(empty_admin_url, "SELECT count(*) FROM ledger") == 50
+    assert scalar(empty_admin_url, "SELECT count(*) FROM schema_migrations WHERE success") == 3
 
 
-def test_the_advisory_lock_excludes_a_second_holder(empty_database_url: str) -> None:
-    with AdvisoryLock(empty_database_url) as first:
+def test_the_advisory_lock_excludes_a_second_holder(empty_admin_url: str) -> None:
+    with AdvisoryLock(empty_admin_url) as first:
         assert first.held
-        second = AdvisoryLock(empty_database_url, timeout=0.2)
+        second = AdvisoryLock(empty_admin_url, timeout=0.2)
         with pytest.raises(MigrationError, match="migration lock"):
             second.acquire()
         assert not second.held
-    with AdvisoryLock(empty_database_url, timeout=0.2) as third:
+    with AdvisoryLock(empty_admin_url, timeout=0.2) as third:
         assert third.held
 
 
-def test_migrate_waits_for_the_lock_and_then_finds_nothing_to_do(empty_database_url: str, tmp_path: Path) -> None:
+def test_migrate_waits_for_the_lock_and_then_finds_nothing_to_do(empty_admin_url: str, tmp_path: Path) -> None:
     write_migration(tmp_path, "20261122_001", "one", "CREATE TABLE one (id INT);")
     outcome: list[list[str]] = []
-    with AdvisoryLock(empty_database_url):
+    with AdvisoryLock(empty_admin_url):
         waiter = threading.Thread(
-            target=lambda: outcome.append(migrate(empty_database_url, migrations_dir=tmp_path).versions)
+            target=lambda: outcome.append(migrate(empty_admin_url, migrations_dir=tmp_path).versions)
         )
         waiter.start()
         time.sleep(0.3)
         assert waiter.is_alive() and outcome == []
-        migrate(empty_database_url, migrations_dir=tmp_path, lock=_NoLock())
+        migrate(empty_admin_url, migrations_dir=tmp_path, lock=_NoLock())
     waiter.join(timeout=10)
     assert outcome == [[]]
 
@@ -103,6 +103,6 @@ class _NoLock:
         pass
 
 
-def test_lock_implementations_satisfy_the_protocol(empty_database_url: str) -> None:
-    assert isinstance(AdvisoryLock(empty_database_url), MigrationLock)
+def test_lock_implementations_satisfy_the_protocol(empty_admin_url: str) -> None:
+    assert isinstance(AdvisoryLock(empty_admin_url), MigrationLock)
     assert isinstance(_NoLock(), MigrationLock)

@@ -22,11 +22,12 @@ def shift(month: dt.date, count: int) -> dt.date:
 
 
 @pytest.fixture
-def warp_url(empty_database_url: str) -> str:
-    migrate(empty_database_url)
-    with psycopg.connect(empty_database_url) as conn:
+def migrated_admin_url(empty_admin_url: str) -> str:
+    """A migrated database, as the superuser: partition maintenance is the owner's."""
+    migrate(empty_admin_url)
+    with psycopg.connect(empty_admin_url) as conn:
         conn.execute("INSERT INTO organizations (id, name) VALUES (%s, 'Carrier')", [ORG])
-    return empty_database_url
+    return empty_admin_url
 
 
 def add_cdrs(url: str, starts: list[str]) -> None:
@@ -53,27 +54,27 @@ def children(url: str, table: str) -> set[str]:
     return {row[0] for row in rows}
 
 
-def test_the_partitioned_tables_are_found(warp_url: str) -> None:
-    assert partitioned_tables(warp_url) == ["cdrs", "messages", "usage_records"]
+def test_the_partitioned_tables_are_found(migrated_admin_url: str) -> None:
+    assert partitioned_tables(migrated_admin_url) == ["cdrs", "messages", "usage_records"]
 
 
-def test_ensure_partitions_creates_only_what_is_missing(warp_url: str) -> None:
-    assert ensure_partitions(warp_url, months_ahead=3) == []
+def test_ensure_partitions_creates_only_what_is_missing(migrated_admin_url: str) -> None:
+    assert ensure_partitions(migrated_admin_url, months_ahead=3) == []
     month = dt.date.today().replace(day=1)
     four, five = shift(month, 4), shift(month, 5)
-    created = ensure_partitions(warp_url, months_ahead=5)
+    created = ensure_partitions(migrated_admin_url, months_ahead=5)
     expected = [f"{t}_{m:%Y_%m}" for t in ("cdrs", "messages", "usage_records") for m in (four, five)]
     assert created == expected
-    assert ensure_partitions(warp_url, months_ahead=5) == []
+    assert ensure_partitions(migrated_admin_url, months_ahead=5) == []
 
 
-def test_rows_in_the_default_partition_move_into_their_new_month(warp_url: str) -> None:
-    add_cdrs(warp_url, ["2031-03-01 00:00:00", "2031-03-31 23:59:59", "2031-04-01 00:00:00"])
-    before = where_cdrs_are(warp_url)
+def test_rows_in_the_default_partition_move_into_their_new_month(migrated_admin_url: str) -> None:
+    add_cdrs(migrated_admin_url, ["2031-03-01 00:00:00", "2031-03-31 23:59:59", "2031-04-01 00:00:00"])
+    before = where_cdrs_are(migrated_admin_url)
     assert set(before.values()) == {"cdrs_default"}
-    created = ensure_partitions(warp_url, months_ahead=0, tables=["cdrs"], today=dt.date(2031, 3, 15))
+    created = ensure_partitions(migrated_admin_url, months_ahead=0, tables=["cdrs"], today=dt.date(2031, 3, 15))
     assert created == ["cdrs_2031_03"]
-    after = where_cdrs_are(warp_url)
+    after = where_cdrs_are(migrated_admin_url)
     assert set(after) == set(before)  # no row lost
     assert after == {
         "call-2031-03-01 00:00:00-0": "cdrs_2031_03",
@@ -82,9 +83,9 @@ def test_rows_in_the_default_partition_move_into_their_new_month(warp_url: str) 
     }
 
 
-def test_concurrent_callers_create_each_partition_once_and_lose_no_row(warp_url: str) -> None:
+def test_concurrent_callers_create_each_partition_once_and_lose_no_row(migrated_admin_url: str) -> None:
     starts = [f"2035-{m:02d}-{d:02d} 12:00:00" for m in range(1, 7) for d in (1, 15, 28)]
-    add_cdrs(warp_url, starts)
+    add_cdrs(migrated_admin_url, starts)
     results: list[list[str]] = []
     errors: list[BaseException] = []
     gate = threading.Barrier(6)
@@ -92,7 +93,9 @@ def test_concurrent_callers_create_each_partition_once_and_lose_no_row(warp_url:
     def run() -> None:
         try:
             gate.wait()
-            results.append(ensure_partitions(warp_url, months_ahead=5, tables=["cdrs"], today=dt.date(2035, 1, 10)))
+            results.append(
+                ensure_partitions(migrated_admin_url, months_ahead=5, tables=["cdrs"], today=dt.date(2035, 1, 10))
+            )
         except BaseException as exc:
             errors.append(exc)
 
@@ -104,31 +107,31 @@ def test_concurrent_callers_create_each_partition_once_and_lose_no_row(warp_url:
     assert errors == []
     created = sorted(name for names in results for name in names)
     assert created == [f"cdrs_2035_{m:02d}" for m in range(1, 7)]
-    placed = where_cdrs_are(warp_url)
+    placed = where_cdrs_are(migrated_admin_url)
     assert len(placed) == len(starts)
     assert all(part == f"cdrs_{call.split('-')[1]}_{call.split('-')[2]}" for call, part in placed.items())
 
 
-def test_prune_reports_first_and_drops_only_when_confirmed(warp_url: str) -> None:
+def test_prune_reports_first_and_drops_only_when_confirmed(migrated_admin_url: str) -> None:
     month = dt.date.today().replace(day=1)
     old = [f"cdrs_{shift(month, -k):%Y_%m}" for k in (7, 12)]
     kept = f"cdrs_{shift(month, -6):%Y_%m}"
-    would = prune_partitions(warp_url, older_than_months=6, confirm=False)
+    would = prune_partitions(migrated_admin_url, older_than_months=6, confirm=False)
     assert set(old) <= set(would) and kept not in would
     assert len(would) == 18  # months -12 .. -7 of three tables
-    assert set(would) <= children(warp_url, "cdrs") | children(warp_url, "messages") | children(
-        warp_url, "usage_records"
+    assert set(would) <= children(migrated_admin_url, "cdrs") | children(migrated_admin_url, "messages") | children(
+        migrated_admin_url, "usage_records"
     )
-    dropped = prune_partitions(warp_url, older_than_months=6, confirm=True)
+    dropped = prune_partitions(migrated_admin_url, older_than_months=6, confirm=True)
     assert dropped == would
-    remaining = children(warp_url, "cdrs")
+    remaining = children(migrated_admin_url, "cdrs")
     assert not set(old) & remaining and kept in remaining and "cdrs_default" in remaining
-    assert prune_partitions(warp_url, older_than_months=6, confirm=True) == []
+    assert prune_partitions(migrated_admin_url, older_than_months=6, confirm=True) == []
 
 
-def test_prune_refuses_to_keep_less_than_a_month(warp_url: str) -> None:
+def test_prune_refuses_to_keep_less_than_a_month(migrated_admin_url: str) -> None:
     with pytest.raises(MigrationError, match="at least 1"):
-        prune_partitions(warp_url, older_than_months=0, confirm=True)
+        prune_partitions(migrated_admin_url, older_than_months=0, confirm=True)
 
 
 def test_ensure_partitions_before_migrate_says_what_to_do(create_database: Callable[[], str]) -> None:

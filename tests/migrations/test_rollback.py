@@ -21,41 +21,39 @@ def three(directory: Path) -> None:
         )
 
 
-def test_the_bundled_migrations_roll_back_to_nothing_and_apply_again(empty_database_url: str) -> None:
-    migrate(empty_database_url)
-    report = rollback(empty_database_url, target="20261122_000")
+def test_the_bundled_migrations_roll_back_to_nothing_and_apply_again(empty_admin_url: str) -> None:
+    migrate(empty_admin_url)
+    report = rollback(empty_admin_url, target="20261122_000")
     assert report.versions == sorted(BUNDLED, reverse=True)
-    assert tables(empty_database_url) == {"schema_migrations"}
-    assert (
-        scalar(empty_database_url, "SELECT count(*) FROM pg_proc WHERE proname = 'warp_ensure_monthly_partitions'") == 0
-    )
-    assert scalar(empty_database_url, "SELECT count(*) FROM schema_migrations") == 0
-    assert migrate(empty_database_url).versions == BUNDLED
-    assert "cdrs" in tables(empty_database_url)
+    assert tables(empty_admin_url) == {"schema_migrations"}
+    assert scalar(empty_admin_url, "SELECT count(*) FROM pg_proc WHERE proname = 'warp_ensure_monthly_partitions'") == 0
+    assert scalar(empty_admin_url, "SELECT count(*) FROM schema_migrations") == 0
+    assert migrate(empty_admin_url).versions == BUNDLED
+    assert "cdrs" in tables(empty_admin_url)
 
 
-def test_steps_undo_the_newest_first(empty_database_url: str, tmp_path: Path) -> None:
+def test_steps_undo_the_newest_first(empty_admin_url: str, tmp_path: Path) -> None:
     three(tmp_path)
-    migrate(empty_database_url, migrations_dir=tmp_path)
-    assert rollback(empty_database_url, migrations_dir=tmp_path).versions == ["20261122_003"]
-    assert rollback(empty_database_url, migrations_dir=tmp_path, steps=5).versions == ["20261122_002", "20261122_001"]
-    assert tables(empty_database_url) == {"schema_migrations"}
-    assert rollback(empty_database_url, migrations_dir=tmp_path).versions == []
+    migrate(empty_admin_url, migrations_dir=tmp_path)
+    assert rollback(empty_admin_url, migrations_dir=tmp_path).versions == ["20261122_003"]
+    assert rollback(empty_admin_url, migrations_dir=tmp_path, steps=5).versions == ["20261122_002", "20261122_001"]
+    assert tables(empty_admin_url) == {"schema_migrations"}
+    assert rollback(empty_admin_url, migrations_dir=tmp_path).versions == []
 
 
-def test_target_keeps_the_target_applied(empty_database_url: str, tmp_path: Path) -> None:
+def test_target_keeps_the_target_applied(empty_admin_url: str, tmp_path: Path) -> None:
     three(tmp_path)
-    migrate(empty_database_url, migrations_dir=tmp_path)
-    assert rollback(empty_database_url, migrations_dir=tmp_path, target="20261122_001").versions == [
+    migrate(empty_admin_url, migrations_dir=tmp_path)
+    assert rollback(empty_admin_url, migrations_dir=tmp_path, target="20261122_001").versions == [
         "20261122_003",
         "20261122_002",
     ]
-    assert tables(empty_database_url) == {"schema_migrations", "step_1"}
-    states = [s.state for s in status(empty_database_url, migrations_dir=tmp_path)]
+    assert tables(empty_admin_url) == {"schema_migrations", "step_1"}
+    states = [s.state for s in status(empty_admin_url, migrations_dir=tmp_path)]
     assert states == [MigrationState.APPLIED, MigrationState.PENDING, MigrationState.PENDING]
 
 
-def test_a_migration_without_down_is_refused_before_anything_runs(empty_database_url: str, tmp_path: Path) -> None:
+def test_a_migration_without_down_is_refused_before_anything_runs(empty_admin_url: str, tmp_path: Path) -> None:
     write_migration(tmp_path, "20261122_001", "step_1", "CREATE TABLE step_1 (id INT);", "DROP TABLE step_1;")
     no_down = write_migration(
         tmp_path,
@@ -65,15 +63,15 @@ def test_a_migration_without_down_is_refused_before_anything_runs(empty_database
         "-- BEGIN;\n-- DROP TABLE step_2;\n-- COMMIT;",
     )
     write_migration(tmp_path, "20261122_003", "step_3", "CREATE TABLE step_3 (id INT);", "DROP TABLE step_3;")
-    migrate(empty_database_url, migrations_dir=tmp_path)
+    migrate(empty_admin_url, migrations_dir=tmp_path)
     with pytest.raises(MigrationError) as caught:
-        rollback(empty_database_url, migrations_dir=tmp_path, steps=3)
+        rollback(empty_admin_url, migrations_dir=tmp_path, steps=3)
     assert caught.value.path == no_down and str(no_down) in str(caught.value)
     assert "no DOWN section" in str(caught.value)
-    assert tables(empty_database_url) == {"schema_migrations", "step_1", "step_2", "step_3"}
+    assert tables(empty_admin_url) == {"schema_migrations", "step_1", "step_2", "step_3"}
 
 
-def test_a_failing_down_leaves_its_migration_applied(empty_database_url: str, tmp_path: Path) -> None:
+def test_a_failing_down_leaves_its_migration_applied(empty_admin_url: str, tmp_path: Path) -> None:
     write_migration(tmp_path, "20261122_001", "step_1", "CREATE TABLE step_1 (id INT);", "DROP TABLE step_1;")
     write_migration(
         tmp_path,
@@ -82,27 +80,27 @@ def test_a_failing_down_leaves_its_migration_applied(empty_database_url: str, tm
         "CREATE TABLE step_2 (id INT);",
         "DROP TABLE step_2;\nDROP TABLE no_such_table;",
     )
-    migrate(empty_database_url, migrations_dir=tmp_path)
+    migrate(empty_admin_url, migrations_dir=tmp_path)
     with pytest.raises(MigrationFailed) as caught:
-        rollback(empty_database_url, migrations_dir=tmp_path, steps=2)
+        rollback(empty_admin_url, migrations_dir=tmp_path, steps=2)
     assert caught.value.sqlstate == "42P01"
     assert caught.value.statement == "DROP TABLE no_such_table"
-    assert tables(empty_database_url) == {"schema_migrations", "step_1", "step_2"}
-    assert scalar(empty_database_url, "SELECT count(*) FROM schema_migrations WHERE success") == 2
+    assert tables(empty_admin_url) == {"schema_migrations", "step_1", "step_2"}
+    assert scalar(empty_admin_url, "SELECT count(*) FROM schema_migrations WHERE success") == 2
 
 
-def test_rollback_refuses_an_edited_migration(empty_database_url: str, tmp_path: Path) -> None:
+def test_rollback_refuses_an_edited_migration(empty_admin_url: str, tmp_path: Path) -> None:
     write_migration(tmp_path, "20261122_001", "step_1", "CREATE TABLE step_1 (id INT);", "DROP TABLE step_1;")
-    migrate(empty_database_url, migrations_dir=tmp_path)
+    migrate(empty_admin_url, migrations_dir=tmp_path)
     write_migration(tmp_path, "20261122_001", "step_1", "CREATE TABLE step_1 (id BIGINT);", "DROP TABLE step_1;")
     with pytest.raises(ChecksumMismatch):
-        rollback(empty_database_url, migrations_dir=tmp_path)
-    assert "step_1" in tables(empty_database_url)
+        rollback(empty_admin_url, migrations_dir=tmp_path)
+    assert "step_1" in tables(empty_admin_url)
 
 
-def test_steps_and_target_together_are_refused(empty_database_url: str, tmp_path: Path) -> None:
+def test_steps_and_target_together_are_refused(empty_admin_url: str, tmp_path: Path) -> None:
     three(tmp_path)
     with pytest.raises(MigrationError, match="not both"):
-        rollback(empty_database_url, migrations_dir=tmp_path, steps=1, target="20261122_001")
+        rollback(empty_admin_url, migrations_dir=tmp_path, steps=1, target="20261122_001")
     with pytest.raises(MigrationError, match="at least 1"):
-        rollback(empty_database_url, migrations_dir=tmp_path, steps=0)
+        rollback(empty_admin_url, migrations_dir=tmp_path, steps=0)

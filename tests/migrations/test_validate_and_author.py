@@ -108,14 +108,14 @@ def test_header_date_folder_and_empty_sections_are_warned_about(tmp_path: Path) 
     assert sorted(code for code, _, _ in codes(tmp_path)) == ["date-mismatch", "empty-up", "folder-year", "no-down"]
 
 
-def test_validate_compares_files_with_the_history(empty_database_url: str, tmp_path: Path) -> None:
+def test_validate_compares_files_with_the_history(empty_admin_url: str, tmp_path: Path) -> None:
     write_migration(tmp_path, "20261122_002", "applied", "CREATE TABLE a (id INT);", "DROP TABLE a;")
     gone = write_migration(tmp_path, "20261122_003", "gone", "CREATE TABLE b (id INT);", "DROP TABLE b;")
-    migrate(empty_database_url, migrations_dir=tmp_path)
+    migrate(empty_admin_url, migrations_dir=tmp_path)
     gone.unlink()
     write_migration(tmp_path, "20261122_002", "applied", "CREATE TABLE a (id BIGINT);", "DROP TABLE a;")
     write_migration(tmp_path, "20261122_001", "late", "CREATE TABLE c (id INT);", "DROP TABLE c;")
-    issues = {i.code: i for i in validate(tmp_path, empty_database_url).issues}
+    issues = {i.code: i for i in validate(tmp_path, empty_admin_url).issues}
     assert issues["checksum-mismatch"].severity is Severity.ERROR
     assert issues["checksum-mismatch"].version == "20261122_002"
     assert issues["missing-file"].version == "20261122_003"

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 import pytest
-from pydantic import SecretStr
 
-from tests.security.conftest import Logins
+from tests.conftest import PLATFORM_REACH
 from warp_models import (
     AuditLogCreate,
     BillingAccountCreate,
@@ -20,32 +18,39 @@ from warp_models import (
     CdrCreate,
     CdrUpdate,
     OrganizationCreate,
+    OrganizationSettingsCreate,
 )
+from warp_models.testing import TEST_ENCRYPTION_KEYS
 from warp_repo.audit import REDACTED, Actor
-from warp_repo.repos import AsyncCdrRepo, AuditLogRepo, BillingAccountRepo, CdrRepo, OrganizationRepo
+from warp_repo.repos import (
+    AsyncCdrRepo,
+    AuditLogRepo,
+    BillingAccountRepo,
+    CdrRepo,
+    OrganizationRepo,
+    OrganizationSettingsRepo,
+)
+from warp_repo.secrets import TAX_ID
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def logins(pg_server_url: str) -> Iterator[Logins]:
-    registry = Logins(pg_server_url)
-    yield registry
-    registry.drop_all()
-
-
 @pytest.fixture
 def org(database_url: str) -> uuid.UUID:
+    """A committed organization, made by the application."""
     with psycopg.connect(database_url) as conn:
         return OrganizationRepo(conn).insert(OrganizationCreate(name="Audited")).id
 
 
 def trail(conn: psycopg.Connection[Any], org: uuid.UUID, table: str = "cdrs") -> list[tuple[Any, ...]]:
-    return conn.execute(
-        "SELECT action, resource_id, org_id, metadata, user_id, ip_address::text, user_agent FROM audit_logs "
-        "WHERE org_id = %s AND resource_type = %s ORDER BY created_at, action, resource_id",
-        [org, table],
-    ).fetchall()
+    """The organization's entries about ``table``, read in its tenant context (set here, whatever came before)."""
+    with conn.transaction():
+        conn.execute("SELECT set_config('warp.org_id', %s, true)", [str(org)])
+        return conn.execute(
+            "SELECT action, resource_id, org_id, metadata, user_id, ip_address::text, user_agent FROM audit_logs "
+            "WHERE org_id = %s AND resource_type = %s ORDER BY created_at, action, resource_id",
+            [org, table],
+        ).fetchall()
 
 
 def cdr(org: uuid.UUID, call_id: str) -> CdrCreate:
@@ -97,11 +102,25 @@ def test_copy_in_writes_one_entry_per_call(conn: psycopg.Connection[Any], org: u
 
 
 def test_an_unscoped_repository_audits_under_the_row_organization(
+    platform_conn: psycopg.Connection[Any], org: uuid.UUID
+) -> None:
+    platform_conn.execute(PLATFORM_REACH)  # unscoped writes are platform work (the application's are refused)
+    row = CdrRepo(platform_conn).insert(cdr(org, "unscoped"))
+    CdrRepo(platform_conn).copy_in([cdr(org, "unscoped-copy")])
+    assert [(e[0], e[1]) for e in trail(platform_conn, org)] == [("copy", None), ("insert", str(row.id))]
+
+
+def test_deleting_the_settings_row_is_audited_in_the_organizations_trail(
     conn: psycopg.Connection[Any], org: uuid.UUID
 ) -> None:
-    row = CdrRepo(conn).insert(cdr(org, "unscoped"))
-    CdrRepo(conn).copy_in([cdr(org, "unscoped-copy")])
-    assert [(e[0], e[1]) for e in trail(conn, org)] == [("copy", None), ("insert", str(row.id))]
+    """The settings row's key is its organization's id, but deleting it is not deleting the organization."""
+    settings = OrganizationSettingsRepo(conn).for_org(org)
+    settings.insert(OrganizationSettingsCreate(org_id=org, max_trunks=3))
+    assert settings.delete(org) is True
+    assert [(e[0], e[1], e[2]) for e in trail(conn, org, "organization_settings")] == [
+        ("delete", str(org), org),
+        ("insert", str(org), org),
+    ]
 
 
 def test_the_actor_is_recorded(conn: psycopg.Connection[Any], org: uuid.UUID) -> None:
@@ -115,8 +134,12 @@ def test_the_actor_is_recorded(conn: psycopg.Connection[Any], org: uuid.UUID) ->
 
 def test_secret_values_never_reach_the_trail(conn: psycopg.Connection[Any], org: uuid.UUID) -> None:
     repo = BillingAccountRepo(conn).for_org(org)
-    account = repo.insert(BillingAccountCreate(org_id=org, tax_id=SecretStr("12-3456789")))
-    repo.update(account.id, BillingAccountUpdate(tax_id=SecretStr("98-7654321")))
+    keys, account_id = TEST_ENCRYPTION_KEYS, uuid.uuid4()
+    first = TAX_ID.encrypt(keys, "12-3456789", row_id=account_id, org_id=org)
+    account = repo.insert(BillingAccountCreate(id=account_id, org_id=org, tax_id=first))
+    repo.update(
+        account.id, BillingAccountUpdate(tax_id=TAX_ID.encrypt(keys, "98-7654321", row_id=account_id, org_id=org))
+    )
     entries = trail(conn, org, "billing_accounts")
     assert [e[3]["changes"]["tax_id"] for e in entries] == [REDACTED, REDACTED]
     assert "3456789" not in str(entries) and "7654321" not in str(entries)
@@ -147,16 +170,17 @@ def test_autocommit_writes_commit_with_their_entry(database_url: str, org: uuid.
 
 
 def test_the_application_role_writes_its_entries_under_row_level_security(
-    database_url: str, org: uuid.UUID, logins: Logins
+    database_url: str, admin_url: str, org: uuid.UUID
 ) -> None:
-    with psycopg.connect(logins.url(database_url, "warp_app")) as conn:
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT row_security_active('audit_logs')").fetchone() == (True,)
         repo = CdrRepo(conn).for_org(org)
         row = repo.insert(cdr(org, "app"))
         repo.delete(row.id)
         repo.copy_in([cdr(org, "app-copy")])
         conn.commit()
-    with psycopg.connect(database_url) as conn:
-        assert sorted(e[0] for e in trail(conn, org)) == ["copy", "delete", "insert"]
+    with psycopg.connect(admin_url) as admin:  # what is stored, whoever may see it
+        assert sorted(e[0] for e in trail(admin, org)) == ["copy", "delete", "insert"]
 
 
 def test_async_writes_are_audited(database_url: str, org: uuid.UUID) -> None:

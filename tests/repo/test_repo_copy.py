@@ -96,8 +96,9 @@ def test_a_row_of_another_organization_stops_the_ingest(conn: psycopg.Connection
 
 def test_a_child_row_under_another_organizations_parent_stops_the_ingest(conn: psycopg.Connection[Any]) -> None:
     mine, theirs = new_org(conn), new_org(conn)
-    my_trunk = TrunkRepo(conn).insert(SipTrunkCreate(org_id=mine, name="a", username=f"a{mine.hex[:8]}"))
-    their_trunk = TrunkRepo(conn).insert(SipTrunkCreate(org_id=theirs, name="b", username=f"b{theirs.hex[:8]}"))
+    my_trunks, their_trunks = TrunkRepo(conn).for_org(mine), TrunkRepo(conn).for_org(theirs)
+    my_trunk = my_trunks.insert(SipTrunkCreate(org_id=mine, name="a", username=f"a{mine.hex[:8]}"))
+    their_trunk = their_trunks.insert(SipTrunkCreate(org_id=theirs, name="b", username=f"b{theirs.hex[:8]}"))
     acl = TrunkAclRepo(conn).for_org(mine)
     ok = [{"trunk_id": my_trunk.id, "ip_address": f"203.0.113.{i}"} for i in range(1, 5)]
     assert acl.copy_in(ok) == 4
@@ -108,7 +109,7 @@ def test_a_child_row_under_another_organizations_parent_stops_the_ingest(conn: p
     assert acl.copy_in([TrunkAclCreate(trunk_id=my_trunk.id, ip_address=IPv4Address("198.51.100.2"))]) == 1
 
 
-def test_on_an_autocommit_connection_the_ingest_is_one_transaction(database_url: str) -> None:
+def test_on_an_autocommit_connection_the_ingest_is_one_transaction(database_url: str, admin_url: str) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn:
         org = new_org(conn)
         cdrs = CdrRepo(conn).for_org(org)
@@ -118,9 +119,10 @@ def test_on_an_autocommit_connection_the_ingest_is_one_transaction(database_url:
         assert cdrs.copy_in(cdr_rows(org, 2_000)) == 2_000
     with psycopg.connect(database_url) as other:
         assert CdrRepo(other).for_org(org).count() == 2_000
-        other.execute("DELETE FROM cdrs WHERE org_id = %s", (org,))
-        other.execute("DELETE FROM audit_logs WHERE org_id = %s", (org,))  # the writes' audit trail references it
-        other.execute("DELETE FROM organizations WHERE id = %s", (org,))
+    with psycopg.connect(admin_url) as admin:  # clean-up: services never delete the audit trail
+        admin.execute("DELETE FROM cdrs WHERE org_id = %s", (org,))
+        admin.execute("DELETE FROM audit_logs WHERE org_id = %s", (org,))  # the writes' audit trail references it
+        admin.execute("DELETE FROM organizations WHERE id = %s", (org,))
 
 
 def test_async_copy_in_matches(database_url: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.conftest import PLATFORM_REACH
 from warp_models import (
     CdrCreate,
     CdrUpdate,
@@ -137,8 +138,9 @@ def test_upsert_inserts_then_updates_the_row_holding_the_key(trunks: TrunkRepo, 
     assert trunks.count() == 2
 
 
-def test_upsert_when_only_the_key_is_given_returns_the_existing_row(conn: psycopg.Connection[Any]) -> None:
-    rates = LcrRateRepo(conn)
+def test_upsert_when_only_the_key_is_given_returns_the_existing_row(platform_conn: psycopg.Connection[Any]) -> None:
+    platform_conn.execute(PLATFORM_REACH)  # the rate deck is written by the platform only
+    rates = LcrRateRepo(platform_conn)
     create = LcrRateCreate(prefix="1415", rate=Decimal("0.01"), effective_date=date(2026, 1, 1))
     stored = rates.insert(create)
     same = rates.upsert(
@@ -170,9 +172,9 @@ def test_delete_where_returns_how_many_rows_went(trunks: TrunkRepo, org_id: uuid
 def test_a_repository_never_commits(database_url: str, org_id: uuid.UUID, trunks: TrunkRepo) -> None:
     row = trunks.insert(new_trunk(org_id, "uncommitted"))
     with psycopg.connect(database_url) as other:
-        assert TrunkRepo(other).get(row.id) is None
+        assert TrunkRepo(other).for_org(org_id).get(row.id) is None
     trunks.connection.rollback()
-    assert TrunkRepo(trunks.connection).get(row.id) is None
+    assert trunks.get(row.id) is None
 
 
 def test_statements_are_compiled_once_per_shape(trunks: TrunkRepo, org_id: uuid.UUID) -> None:
@@ -191,7 +193,7 @@ def test_a_scoped_upsert_batch_meeting_another_organizations_row_writes_nothing(
     conn: psycopg.Connection[Any], trunks: TrunkRepo, org_id: uuid.UUID
 ) -> None:
     other = OrganizationRepo(conn).insert(OrganizationCreate(name="Other")).id
-    theirs = TrunkRepo(conn).insert(new_trunk(other, "theirs"))
+    theirs = TrunkRepo(conn).for_org(other).insert(new_trunk(other, "theirs"))
     batch = [
         SipTrunkCreate(org_id=org_id, name="mine", username="acme-mine"),
         SipTrunkCreate(org_id=org_id, name="grab", username=theirs.username),
@@ -199,4 +201,4 @@ def test_a_scoped_upsert_batch_meeting_another_organizations_row_writes_nothing(
     with pytest.raises(TenantScopeError, match="another organization"):
         trunks.upsert_many(batch, on=("username",))
     assert trunks.count() == 0, "the first row of the batch was undone"
-    assert TrunkRepo(conn).get(theirs.id) == theirs
+    assert TrunkRepo(conn).for_org(other).get(theirs.id) == theirs

@@ -15,18 +15,19 @@ from warp_models import OrganizationCreate
 from warp_repo._repo_async import AsyncDatabase
 from warp_repo._repo_sync import Database
 from warp_repo._tx import RetryPolicy
-from warp_repo.errors import ConnectionUnavailable
+from warp_repo.errors import ConnectionUnavailable, TransactionStateError
 from warp_repo.repos import AsyncOrganizationRepo, OrganizationRepo
 
 
-def committed(database_url: str, name: str) -> int:
-    with psycopg.connect(database_url) as conn:
+def committed(admin_url: str, name: str) -> int:
+    """How many organizations named ``name`` are stored (read as the superuser: every organization's row)."""
+    with psycopg.connect(admin_url) as conn:
         row = conn.execute("SELECT count(*) FROM organizations WHERE name = %s", (name,)).fetchone()
         assert row is not None
         return int(row[0])
 
 
-def test_a_connection_block_is_the_unit_of_work(database_url: str) -> None:
+def test_a_connection_block_is_the_unit_of_work(database_url: str, admin_url: str) -> None:
     name, failed = f"db-{uuid.uuid4().hex[:8]}", f"db-failed-{uuid.uuid4().hex[:8]}"
     with Database(database_url, max_size=2, timeout=5) as db:
         with db.connection() as conn:
@@ -39,8 +40,8 @@ def test_a_connection_block_is_the_unit_of_work(database_url: str) -> None:
 
         with pytest.raises(RuntimeError):
             failing_unit()
-    assert committed(database_url, name) == 1
-    assert committed(database_url, failed) == 0
+    assert committed(admin_url, name) == 1
+    assert committed(admin_url, failed) == 0
 
 
 def test_sessions_run_in_utc_and_are_reset_when_returned(database_url: str) -> None:
@@ -66,14 +67,16 @@ def test_reads_are_read_only(database_url: str) -> None:
     with (
         Database(database_url, read_url=database_url, max_size=1, timeout=5) as db,
         db.read_connection() as conn,
-        pytest.raises(pg_errors.ReadOnlySqlTransaction),
+        pytest.raises(TransactionStateError) as refused,
     ):
         OrganizationRepo(conn).insert(OrganizationCreate(name="nope"))
+    assert isinstance(refused.value.__cause__, pg_errors.ReadOnlySqlTransaction)
     with Database(database_url, max_size=1, timeout=5) as db:
         with db.read_connection() as conn:
             assert conn.execute("SELECT count(*) FROM organizations").fetchone() is not None
-            with pytest.raises(pg_errors.ReadOnlySqlTransaction):
+            with pytest.raises(TransactionStateError) as refused:
                 OrganizationRepo(conn).insert(OrganizationCreate(name="nope"))
+            assert isinstance(refused.value.__cause__, pg_errors.ReadOnlySqlTransaction)
         with db.connection() as conn:
             assert conn.read_only is False, "the write pool's connection is writable again"
 
@@ -87,11 +90,11 @@ def test_waiting_for_a_connection_is_bounded_and_says_why(database_url: str) -> 
         assert raised.value.__cause__ is not None
 
 
-def test_a_broken_connection_is_replaced_before_it_is_lent(database_url: str) -> None:
+def test_a_broken_connection_is_replaced_before_it_is_lent(database_url: str, admin_url: str) -> None:
     with Database(database_url, min_size=1, max_size=1, timeout=5) as db:
         with db.connection() as conn:
             pid = conn.info.backend_pid
-        with psycopg.connect(database_url, autocommit=True) as admin:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
         time.sleep(0.1)
         with db.connection() as conn:
@@ -99,7 +102,7 @@ def test_a_broken_connection_is_replaced_before_it_is_lent(database_url: str) ->
             assert conn.execute("SELECT 1").fetchone() == (1,)
 
 
-def test_database_transactions_are_retried(database_url: str) -> None:
+def test_database_transactions_are_retried(database_url: str, admin_url: str) -> None:
     name = f"db-tx-{uuid.uuid4().hex[:8]}"
     attempts: list[int] = []
 
@@ -112,10 +115,10 @@ def test_database_transactions_are_retried(database_url: str) -> None:
     with Database(database_url, max_size=1, timeout=5) as db:
         db.transaction(unit, policy=RetryPolicy(base_delay=0.001, max_delay=0.01))
     assert len(attempts) == 2
-    assert committed(database_url, name) == 1
+    assert committed(admin_url, name) == 1
 
 
-def test_the_async_database_behaves_the_same(database_url: str) -> None:
+def test_the_async_database_behaves_the_same(database_url: str, admin_url: str) -> None:
     name = f"adb-{uuid.uuid4().hex[:8]}"
 
     async def scenario() -> tuple[bool, str | None]:
@@ -134,4 +137,4 @@ def test_the_async_database_behaves_the_same(database_url: str) -> None:
             return exhausted, row[0] if row else None
 
     assert asyncio.run(scenario()) == (True, "on")
-    assert committed(database_url, name) == 1
+    assert committed(admin_url, name) == 1

@@ -19,14 +19,17 @@ from warp_repo._sql import Eq
 from warp_repo.errors import (
     Conflict,
     ConstraintViolation,
+    DatabaseError,
     InvalidReference,
     NotFound,
     QueryError,
+    SchemaMismatch,
     SerializationFailure,
     TenantScopeError,
     translate,
 )
 from warp_repo.repos import CdrRepo, MessagingCampaignRepo, OrganizationRepo, TrunkRepo, UserRepo
+from warp_repo.secrets import hash_password
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -58,8 +61,9 @@ def test_every_error_is_a_warp_error_and_the_module_exports_a_sorted_list() -> N
 
 def test_a_duplicate_key_is_a_conflict_naming_the_constraint_and_columns(conn: psycopg.Connection[Any]) -> None:
     org_id = org(conn)
-    TrunkRepo(conn).insert(trunk(org_id, username="acme-primary"))
-    exc = caught(lambda: TrunkRepo(conn).insert(trunk(org_id, name="backup", username="acme-primary")))
+    trunks = TrunkRepo(conn).for_org(org_id)
+    trunks.insert(trunk(org_id, username="acme-primary"))
+    exc = caught(lambda: trunks.insert(trunk(org_id, name="backup", username="acme-primary")))
     assert isinstance(exc, Conflict)
     assert exc.constraint == "sip_trunks_username_key"
     assert exc.columns == ("username",)
@@ -72,7 +76,7 @@ def test_a_duplicate_key_is_a_conflict_naming_the_constraint_and_columns(conn: p
 
 def test_a_conflict_on_a_partition_names_the_declared_key(conn: psycopg.Connection[Any]) -> None:
     org_id = org(conn)
-    cdrs = CdrRepo(conn)
+    cdrs = CdrRepo(conn).for_org(org_id)
     cdrs.insert(CdrCreate(call_id="dup@example.com", org_id=org_id, start_time=WHEN))
     exc = caught(lambda: cdrs.insert(CdrCreate(call_id="dup@example.com", org_id=org_id, start_time=WHEN)))
     assert isinstance(exc, Conflict)
@@ -82,8 +86,8 @@ def test_a_conflict_on_a_partition_names_the_declared_key(conn: psycopg.Connecti
 
 def test_secret_values_never_reach_a_conflict_message(conn: psycopg.Connection[Any]) -> None:
     org_id = org(conn)
-    users = UserRepo(conn)
-    secret = "$argon2id$very-secret"
+    users = UserRepo(conn).for_org(org_id)
+    secret = hash_password("very secret").get_secret_value()
     users.insert(UserCreate(org_id=org_id, email="a@example.com", username="a", password_hash=SecretStr(secret)))
     exc = caught(
         lambda: users.insert(
@@ -97,25 +101,35 @@ def test_secret_values_never_reach_a_conflict_message(conn: psycopg.Connection[A
 
 
 def test_a_missing_foreign_key_target_is_an_invalid_reference(conn: psycopg.Connection[Any]) -> None:
-    exc = caught(lambda: TrunkRepo(conn).insert(trunk(uuid.uuid4())))
+    missing = uuid.uuid4()
+    exc = caught(lambda: TrunkRepo(conn).for_org(missing).insert(trunk(missing)))
     assert isinstance(exc, InvalidReference)
     assert exc.constraint == "sip_trunks_org_id_fkey"
     assert exc.sqlstate == "23503"
     assert isinstance(exc.__cause__, pg_errors.ForeignKeyViolation)
 
 
-def test_deleting_a_referenced_row_is_an_invalid_reference(conn: psycopg.Connection[Any]) -> None:
-    org_id = org(conn)
-    TrunkRepo(conn).insert(trunk(org_id))
-    conn.execute("DELETE FROM audit_logs WHERE org_id = %s", [org_id])  # leave the trunk as the only reference
-    exc = caught(lambda: OrganizationRepo(conn).delete(org_id))
+def test_deleting_a_referenced_row_is_an_invalid_reference(
+    conn: psycopg.Connection[Any], admin_conn: psycopg.Connection[Any]
+) -> None:
+    # Made by the superuser, without the audit trail the application's writes leave (and may never delete), so
+    # that the trunk is the organization's only reference.
+    org_id = uuid.uuid4()
+    admin_conn.execute("INSERT INTO organizations (id, name) VALUES (%s, 'Acme')", [org_id])
+    admin_conn.execute(
+        "INSERT INTO sip_trunks (org_id, name, username) VALUES (%s, 'primary', %s)", [org_id, f"u-{org_id.hex}"]
+    )
+    admin_conn.commit()
+    exc = caught(lambda: OrganizationRepo(conn).for_org(org_id).delete(org_id))
     assert isinstance(exc, InvalidReference)
     assert exc.constraint == "sip_trunks_org_id_fkey"
 
 
 def test_not_null_and_check_violations_are_constraint_violations(conn: psycopg.Connection[Any]) -> None:
+    org_id = uuid.uuid4()
+    conn.execute("SELECT set_config('warp.org_id', %s, true)", [str(org_id)])  # the policy lets the row through
     with pytest.raises(pg_errors.NotNullViolation) as not_null:
-        conn.execute("INSERT INTO organizations (name) VALUES (NULL)")
+        conn.execute("INSERT INTO organizations (id, name) VALUES (%s, NULL)", [org_id])
     error = translate(not_null.value)
     assert isinstance(error, ConstraintViolation)
     assert (error.sqlstate, error.column, error.table) == ("23502", "name", "organizations")
@@ -145,7 +159,8 @@ def test_errors_are_chosen_by_sqlstate_not_by_message(conn: psycopg.Connection[A
             "DO $$ BEGIN RAISE EXCEPTION 'duplicate key value violates unique constraint' USING ERRCODE = 'P0001'; "
             "END $$"
         )
-    assert translate(raised.value) is None
+    fallback = translate(raised.value)
+    assert type(fallback) is DatabaseError and fallback.sqlstate == "P0001"
     conn.rollback()
     # ... and a unique violation with any message is one.
     with pytest.raises(psycopg.Error) as raised:
@@ -155,15 +170,18 @@ def test_errors_are_chosen_by_sqlstate_not_by_message(conn: psycopg.Connection[A
     assert error.constraint == "k"
 
 
-def test_an_error_the_sdk_does_not_know_propagates_unchanged(conn: psycopg.Connection[Any]) -> None:
-    conn.execute("DROP TABLE messaging_campaigns CASCADE")  # rolled back with the test's transaction
-    with pytest.raises(pg_errors.UndefinedTable):
-        MessagingCampaignRepo(conn).for_org(uuid.uuid4()).list()
+def test_a_missing_table_is_a_schema_mismatch_chained_to_the_driver_error(
+    admin_conn: psycopg.Connection[Any],
+) -> None:
+    admin_conn.execute("DROP TABLE messaging_campaigns CASCADE")  # rolled back with the test's transaction
+    with pytest.raises(SchemaMismatch, match="warp-db migrate") as caught:
+        MessagingCampaignRepo(admin_conn).for_org(uuid.uuid4()).list()
+    assert isinstance(caught.value.__cause__, pg_errors.UndefinedTable)
 
 
 def test_missing_rows_are_not_found(conn: psycopg.Connection[Any]) -> None:
     missing = uuid.uuid4()
-    trunks = TrunkRepo(conn)
+    trunks = TrunkRepo(conn).for_org(org(conn))
     assert trunks.get(missing) is None
     with pytest.raises(NotFound, match=str(missing)):
         trunks.get_one(missing)

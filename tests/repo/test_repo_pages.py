@@ -192,12 +192,13 @@ def test_pages_refuse_what_they_cannot_order_or_scope(conn: psycopg.Connection[A
         scoped.page(limit=0)
 
 
-def test_platform_pages_cross_organizations(conn: psycopg.Connection[Any]) -> None:
+def test_platform_pages_cross_organizations(platform_conn: psycopg.Connection[Any]) -> None:
     made = []
     for _ in range(2):
-        org = new_org(conn)
-        made.append(TrunkRepo(conn).insert(SipTrunkCreate(org_id=org, name="x", username=f"x{org.hex[:10]}")))
-    trunks = TrunkRepo(conn)
+        org = new_org(platform_conn)
+        trunk = SipTrunkCreate(org_id=org, name="x", username=f"x{org.hex[:10]}")
+        made.append(TrunkRepo(platform_conn).for_org(org).insert(trunk))
+    trunks = TrunkRepo(platform_conn)  # its unscoped_platform_* methods ask for the platform reach
     page = trunks.unscoped_platform_page(TrunkRepo.c.id.in_([t.id for t in made]), limit=1)
     assert page.next_cursor is not None
     rest = trunks.unscoped_platform_page(TrunkRepo.c.id.in_([t.id for t in made]), after=page.next_cursor, limit=1)

@@ -9,7 +9,7 @@ superuser (row-level security never applies to one); the superuser only prepares
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,9 +17,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.security.conftest import Logins
 from warp_models import CdrCreate, OrganizationCreate
-from warp_models.migrations import migrate
 from warp_repo.errors import TenantScopeError
 from warp_repo.repos import AsyncCdrRepo, CdrRepo, OrganizationRepo
 
@@ -28,7 +26,8 @@ WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class Db:
-    url: str
+    admin_url: str
+    """As the superuser: only to prepare rows and read what is stored."""
     app_url: str
     platform_url: str
     mine: uuid.UUID
@@ -36,22 +35,13 @@ class Db:
 
 
 @pytest.fixture(scope="module")
-def logins(pg_server_url: str) -> Iterator[Logins]:
-    registry = Logins(pg_server_url)
-    yield registry
-    registry.drop_all()
-
-
-@pytest.fixture(scope="module")
-def db(create_database: Callable[[], str], logins: Logins) -> Db:
-    url = create_database()
-    migrate(url)
-    with psycopg.connect(url) as conn:
+def db(admin_url: str, database_url: str, platform_url: str) -> Db:
+    with psycopg.connect(admin_url) as conn:
         mine = OrganizationRepo(conn).insert(OrganizationCreate(name="Mine")).id
         other = OrganizationRepo(conn).insert(OrganizationCreate(name="Other")).id
         CdrRepo(conn).insert(CdrCreate(call_id="other-seed", org_id=other, start_time=WHEN))
         CdrRepo(conn).insert(CdrCreate(call_id="mine-seed", org_id=mine, start_time=WHEN))
-    return Db(url, logins.url(url, "warp_app"), logins.url(url, "warp_platform"), mine, other)
+    return Db(admin_url, database_url, platform_url, mine, other)
 
 
 def cdrs(org: uuid.UUID, prefix: str, count: int) -> Iterator[dict[str, Any]]:
@@ -60,7 +50,7 @@ def cdrs(org: uuid.UUID, prefix: str, count: int) -> Iterator[dict[str, Any]]:
 
 
 def stored(db: Db, prefix: str) -> int:
-    with psycopg.connect(db.url) as conn:
+    with psycopg.connect(db.admin_url) as conn:
         row = conn.execute("SELECT count(*) FROM cdrs WHERE call_id LIKE %s", [f"{prefix}-%"]).fetchone()
     assert row is not None
     return int(row[0])
@@ -73,7 +63,7 @@ def test_the_application_role_copies_10k_cdrs_through_a_staging_table(db: Db) ->
         assert conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'warp_copy_%'").fetchone() == (0,)
         conn.commit()
     assert stored(db, "bulk") == 10_000
-    with psycopg.connect(db.url) as conn:
+    with psycopg.connect(db.admin_url) as conn:
         owners = conn.execute("SELECT DISTINCT org_id FROM cdrs WHERE call_id LIKE 'bulk-%'").fetchall()
     assert owners == [(db.mine,)]
 
@@ -116,7 +106,7 @@ def test_async_copy_in_under_row_level_security(db: Db) -> None:
 
 
 def test_the_superuser_still_copies_straight_into_the_table(db: Db) -> None:
-    with psycopg.connect(db.url) as conn:
+    with psycopg.connect(db.admin_url) as conn:
         assert conn.execute("SELECT row_security_active('cdrs')").fetchone() == (False,)
         assert CdrRepo(conn).for_org(db.other).copy_in(cdrs(db.other, "direct", 100)) == 100
         conn.commit()

@@ -1,12 +1,18 @@
 """Every one of the 18 tables through its named repository: insert, get, update, delete, sync and async, and the
-tenant wall: a scoped repository never reads or changes another organization's row, whichever method is called."""
+tenant wall: a scoped repository never reads or changes another organization's row, whichever method is called.
+
+Each table is written by the role that writes it in production: the application (a member of ``warp_app``), the
+platform for the rate deck, and the owner for deleting what the audit trail keeps (services only append to
+``audit_logs``, whose entries name organizations and users). What the application may not do is asserted too.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from ipaddress import IPv4Address
@@ -17,10 +23,12 @@ import psycopg
 import pytest
 from pydantic import SecretStr
 
+from tests.conftest import APP_ROLE, PLATFORM_REACH, Server
 from warp_models import (
     TABLES,
     ApiKeyCreate,
     ApiKeyUpdate,
+    AuditLog,
     AuditLogCreate,
     AuditLogUpdate,
     BillingAccountCreate,
@@ -58,15 +66,18 @@ from warp_models import (
     UsageRecordUpdate,
     UserCreate,
     UserUpdate,
+    table_of,
 )
 from warp_models._columns import OrgScoped, ParentScoped
 from warp_models.migrations import migrate
 from warp_repo._repo_sync import Repo, TenantRepo
 from warp_repo._sql import Eq
-from warp_repo.errors import NotFound, TenantScopeError
+from warp_repo.errors import InvalidReference, NotFound, PermissionDenied, TenantScopeError
 from warp_repo.repos import ASYNC_REPOSITORIES, REPOSITORIES
+from warp_repo.secrets import hash_password
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+PASSWORD_HASH = hash_password("correct horse battery staple")
 _numbers = itertools.count(1)
 
 Ids = dict[str, UUID]
@@ -88,7 +99,7 @@ def plan(tag: str) -> Plan:
                 org_id=ids["organizations"],
                 email=f"ops-{tag}@example.com",
                 username=f"ops-{tag}",
-                password_hash=SecretStr("$argon2id$x"),
+                password_hash=PASSWORD_HASH,
             ),
         ),
         (
@@ -96,7 +107,7 @@ def plan(tag: str) -> Plan:
             lambda ids: ApiKeyCreate(
                 org_id=ids["organizations"],
                 user_id=ids["users"],
-                key_hash=SecretStr(uuid.uuid4().hex * 2),
+                key_hash=SecretStr(f"hs256:p1:{uuid.uuid4().hex * 2}"),
                 name="billing sync",
             ),
         ),
@@ -218,23 +229,41 @@ def key_of(row: Row) -> UUID:
     return key
 
 
-def build(conn: psycopg.Connection[Any]) -> tuple[dict[str, Row], Ids]:
-    """One row in every table for a new organization, each inserted through its named repository."""
+RATE_DECK = "lcr_rates"
+"""Shared reference data: the application reads it, the platform writes it."""
+
+KEPT_BY_THE_AUDIT_TRAIL = ("organizations", "users", "audit_logs")
+"""Rows only the owner deletes: ``audit_logs`` is append-only for services, and ``build``'s entry names the
+organization and the user (so do the repositories' own entries, for the organization)."""
+
+
+def build(conn: psycopg.Connection[Any], *, rates: bool = False) -> tuple[dict[str, Row], Ids]:
+    """One row in every table for a new organization, each inserted through its named repository.
+
+    Tenant rows are written in the organization's scope (``for_org``), as a service writes them. The rate deck's
+    row is written only with ``rates`` (a platform connection with its reach, or the owner's).
+    """
     rows: dict[str, Row] = {}
     ids: Ids = {}
     for table, make in plan(uuid.uuid4().hex[:10]):
-        rows[table] = REPOSITORIES[table](conn).insert(make(ids))
+        if table == RATE_DECK and not rates:
+            continue
+        repo = REPOSITORIES[table](conn) if table == "organizations" else repo_for(conn, table, ids["organizations"])
+        rows[table] = repo.insert(make(ids))
         ids[table] = key_of(rows[table])
-    # Keep the one audit row built here: the repositories' own audit entries of these inserts go.
-    conn.execute("DELETE FROM audit_logs WHERE org_id = %s AND id <> %s", [ids["organizations"], ids["audit_logs"]])
     return rows, ids
 
 
-async def abuild(conn: psycopg.AsyncConnection[Any]) -> tuple[dict[str, Row], Ids]:
+async def abuild(conn: psycopg.AsyncConnection[Any], *, rates: bool = False) -> tuple[dict[str, Row], Ids]:
     rows: dict[str, Row] = {}
     ids: Ids = {}
     for table, make in plan(uuid.uuid4().hex[:10]):
-        rows[table] = await ASYNC_REPOSITORIES[table](conn).insert(make(ids))
+        if table == RATE_DECK and not rates:
+            continue
+        repo = ASYNC_REPOSITORIES[table](conn)
+        if table != "organizations" and TABLES[table].__table_spec__.tenant is not None:
+            repo = repo.for_org(ids["organizations"])  # type: ignore[attr-defined]
+        rows[table] = await repo.insert(make(ids))
         ids[table] = key_of(rows[table])
     return rows, ids
 
@@ -243,6 +272,74 @@ def repo_for(conn: psycopg.Connection[Any], table: str, org: UUID) -> Repo[Any, 
     """The table's repository, scoped to ``org`` when the table holds tenant data."""
     repo = REPOSITORIES[table](conn)
     return repo.for_org(org) if isinstance(repo, TenantRepo) else repo
+
+
+def referencing(table: str) -> set[str]:
+    """The tables whose rows may reference a row of ``table``, directly or through others."""
+    found: set[str] = set()
+    reached = {table}
+    while reached:
+        reached = {
+            other
+            for other, row in TABLES.items()
+            if other not in found | {table}
+            and any(fk.column.table.name in reached for fk in table_of(row).foreign_keys)
+        }
+        found |= reached
+    return found
+
+
+def children(table: str, role: str, ids: Ids) -> list[str]:
+    """The rows to delete before the row of ``table``, children first: those that may reference it.
+
+    The application leaves ``build``'s audit entry: services never delete one, and it names only the organization
+    and the user, which the owner deletes.
+    """
+    kept = set() if role == "admin" else {"audit_logs"}
+    return [t for t in reversed(list(TABLES)) if t in ids and t in referencing(table) - kept]
+
+
+def without_build_entries(rows: list[Any]) -> list[Any]:
+    """``rows`` less the audit entries the repositories wrote while ``build`` ran: each names its table, the entry
+    ``build`` made names none. (Services may not delete audit entries, so they stay in the transaction.)"""
+    return [r for r in rows if not (isinstance(r, AuditLog) and r.resource_type is not None)]
+
+
+@pytest.fixture
+def urls(database_url: str, platform_url: str, admin_url: str) -> dict[str, str]:
+    """The module's database as each role: ``app``, ``platform`` and ``admin`` (the owner, a superuser here)."""
+    return {"app": database_url, "platform": platform_url, "admin": admin_url}
+
+
+def writer(table: str, *, deleting: bool = False) -> str:
+    """Who writes ``table`` here: the platform the rate deck, the owner when deleting what the audit trail keeps,
+    else the application."""
+    if table == RATE_DECK:
+        return "platform"
+    return "admin" if deleting and table in KEPT_BY_THE_AUDIT_TRAIL else "app"
+
+
+@contextmanager
+def connected(urls: dict[str, str], role: str) -> Iterator[psycopg.Connection[Any]]:
+    """A connection as ``role`` in a transaction rolled back at the end (the platform's with its reach)."""
+    with psycopg.connect(urls[role]) as conn:
+        try:
+            if role == "platform":
+                conn.execute(PLATFORM_REACH)
+            yield conn
+        finally:
+            conn.rollback()
+
+
+@asynccontextmanager
+async def aconnected(urls: dict[str, str], role: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    conn = await psycopg.AsyncConnection.connect(urls[role])
+    try:
+        if role == "platform":
+            await conn.execute(PLATFORM_REACH)
+        yield conn
+    finally:
+        await conn.close()
 
 
 def test_there_is_one_named_repository_per_table_sync_and_async() -> None:
@@ -261,8 +358,10 @@ def test_only_shared_tables_lack_the_tenant_methods() -> None:
 
 
 @pytest.mark.parametrize("table", list(TABLES))
-def test_insert_returns_the_stored_row_with_server_defaults(conn: psycopg.Connection[Any], table: str) -> None:
-    rows, _ = build(conn)
+def test_insert_returns_the_stored_row_with_server_defaults(urls: dict[str, str], table: str) -> None:
+    role = writer(table)
+    with connected(urls, role) as conn:
+        rows, _ = build(conn, rates=role != "app")
     row = rows[table]
     assert type(row) is TABLES[table]
     for column in type(row).__columns__:
@@ -275,8 +374,14 @@ def test_insert_returns_the_stored_row_with_server_defaults(conn: psycopg.Connec
 
 
 @pytest.mark.parametrize("table", list(TABLES))
-def test_get_update_delete_through_the_named_repository(conn: psycopg.Connection[Any], table: str) -> None:
-    rows, ids = build(conn)
+def test_get_update_delete_through_the_named_repository(urls: dict[str, str], table: str) -> None:
+    role = writer(table, deleting=True)
+    with connected(urls, role) as conn:
+        get_update_delete(conn, role, table)
+
+
+def get_update_delete(conn: psycopg.Connection[Any], role: str, table: str) -> None:
+    rows, ids = build(conn, rates=role != "app")
     row, key = rows[table], ids[table]
     repo = repo_for(conn, table, ids["organizations"])
 
@@ -291,10 +396,8 @@ def test_get_update_delete_through_the_named_repository(conn: psycopg.Connection
     assert updated.model_dump(exclude=unchanged) == row.model_dump(exclude=unchanged)
     assert repo.get_one(key) == updated
 
-    # Children first: every table after this one in foreign-key order may reference it.
-    later = list(TABLES)[list(TABLES).index(table) + 1 :]
-    for child in reversed(later):
-        assert REPOSITORIES[child](conn).delete(ids[child]) is True
+    for child in children(table, role, ids):
+        assert repo_for(conn, child, ids["organizations"]).delete(ids[child]) is True
     if table == "organizations":  # the audit trail of the writes references the organization
         conn.execute("DELETE FROM audit_logs WHERE org_id = %s", [key])
     assert repo.delete(key) is True
@@ -306,14 +409,37 @@ def test_get_update_delete_through_the_named_repository(conn: psycopg.Connection
         repo.update(key, patch)
 
 
+def test_the_application_never_deletes_what_the_audit_trail_keeps(conn: psycopg.Connection[Any]) -> None:
+    """Why the test above deletes those rows as the owner: services only append to the audit log."""
+    rows, ids = build(conn)
+    org = ids["organizations"]
+    entries = repo_for(conn, "audit_logs", org)
+    with pytest.raises(PermissionDenied), conn.transaction():
+        entries.update(ids["audit_logs"], PATCHES["audit_logs"][0])
+    with pytest.raises(PermissionDenied), conn.transaction():
+        entries.delete(ids["audit_logs"])
+    assert repo_for(conn, "api_keys", org).delete(ids["api_keys"]) is True  # the user's other reference
+    with pytest.raises(InvalidReference, match="audit_logs_user_id_fkey"), conn.transaction():
+        repo_for(conn, "users", org).delete(ids["users"])  # build's entry names the user
+    alone = key_of(REPOSITORIES["organizations"](conn).insert(OrganizationCreate(name="Alone")))
+    with pytest.raises(InvalidReference, match="audit_logs_org_id_fkey"), conn.transaction():
+        repo_for(conn, "organizations", alone).delete(alone)  # its only reference: the entry of its creation
+    assert entries.get(ids["audit_logs"]) == rows["audit_logs"]
+    assert repo_for(conn, "users", org).get(ids["users"]) == rows["users"]
+    assert repo_for(conn, "organizations", alone).get(alone) is not None
+
+
 @pytest.mark.parametrize("table", [t for t, row in TABLES.items() if row.__table_spec__.tenant is not None])
 def test_by_org_returns_the_organizations_rows_only(conn: psycopg.Connection[Any], table: str) -> None:
     mine, my_ids = build(conn)
     theirs, their_ids = build(conn)
     repo = REPOSITORIES[table](conn)
     assert isinstance(repo, TenantRepo)
-    assert repo.by_org(my_ids["organizations"]) == [mine[table]]
-    assert repo.by_org(their_ids["organizations"]) == [theirs[table]]
+    for rows, ids in ((mine, my_ids), (theirs, their_ids)):
+        found = repo.by_org(ids["organizations"])
+        assert without_build_entries(found) == [rows[table]]
+        if table == "audit_logs":
+            assert {e.org_id for e in found} == {ids["organizations"]}, "another organization's entries came"
     assert repo.by_org(uuid.uuid4()) == []
 
 
@@ -374,7 +500,7 @@ def test_a_scoped_repository_never_reads_or_changes_another_organizations_row(
 
     def refused(method: str, call: Callable[[], object], error: type[Exception] = TenantScopeError) -> None:
         covered.add(method)
-        with pytest.raises(error):
+        with pytest.raises(error), conn.transaction():  # a refusal by the server leaves the transaction usable
             call()
 
     # Reads see nothing of the other organization.
@@ -383,45 +509,54 @@ def test_a_scoped_repository_never_reads_or_changes_another_organizations_row(
     refused("get_one", lambda: repo.get_one(key), NotFound)
     assert repo.get_many([key, my_ids[table]]) == [mine[table]]
     assert repo.list(by_key) == []
-    assert repo.list() == [mine[table]]
+    assert without_build_entries(repo.list()) == [mine[table]]
+    if table == "audit_logs":
+        assert {e.org_id for e in repo.list()} == {me}, "another organization's entries were listed"
     assert repo.count(by_key) == 0
     assert repo.exists(by_key) is False
     assert repo.page(by_key).items == []
     assert repo.for_org(me).get(key) is None
     refused("by_org", lambda: repo.by_org(them))
-    assert repo.by_org(me) == [mine[table]]
+    assert without_build_entries(repo.by_org(me)) == [mine[table]]
     covered.add("by_org")
     refused("unscoped_platform_list", lambda: repo.unscoped_platform_list(by_key))
     refused("unscoped_platform_count", lambda: repo.unscoped_platform_count(by_key))
     refused("unscoped_platform_page", lambda: repo.unscoped_platform_page(by_key))
 
-    # Writes addressed to the other organization's row change nothing.
+    # Writes addressed to the other organization's row change nothing. Services only append to the audit log:
+    # changing or deleting any entry is refused by the grants before a row is looked at.
+    append_only = table == "audit_logs"
     theirs_again = _create_from(target)
     refused("insert", lambda: repo.insert(theirs_again))
     refused("insert_many", lambda: repo.insert_many([theirs_again]))
     refused("upsert", lambda: repo.upsert(theirs_again))
     refused("upsert_many", lambda: repo.upsert_many([theirs_again]))
     refused("copy_in", lambda: repo.copy_in([theirs_again]))
-    refused("update", lambda: repo.update(key, patch), NotFound)
-    assert repo.delete(key) is False
-    assert repo.delete_where(by_key) == 0
-    covered |= {"delete", "delete_where"}
+    refused("update", lambda: repo.update(key, patch), PermissionDenied if append_only else NotFound)
+    if append_only:
+        refused("delete", lambda: repo.delete(key), PermissionDenied)
+        refused("delete_where", lambda: repo.delete_where(by_key), PermissionDenied)
+    else:
+        assert repo.delete(key) is False
+        assert repo.delete_where(by_key) == 0
+        covered |= {"delete", "delete_where"}
 
-    # Writes of this organization's rows cannot take the other organization's key or move a row there.
+    # Writes of this organization's rows cannot take the other organization's key or move a row there (an upsert,
+    # which may update, of an audit entry is refused by the grants already).
     if tenant.column != plain.key_column:
         parent = me if isinstance(tenant, OrgScoped) else my_ids[parent_table(tenant)]
-        with pytest.raises(TenantScopeError):
+        with pytest.raises(PermissionDenied if append_only else TenantScopeError), conn.transaction():
             repo.upsert(_create_from(target, **{tenant.column: parent}))
     update_model = REPOSITORIES[table].update_model
     if tenant.column in update_model.model_fields:
         elsewhere = them if isinstance(tenant, OrgScoped) else their_ids[parent_table(tenant)]
-        with pytest.raises(TenantScopeError):
+        with pytest.raises(TenantScopeError), conn.transaction():
             repo.update(my_ids[table], update_model.model_validate({tenant.column: elsewhere}))
 
     assert covered == SCOPED_METHODS
-    assert plain.get(key) == target, "the other organization's row changed"
-    assert plain.get(my_ids[table]) == mine[table]
-    assert plain.unscoped_platform_count(by_key) == 1
+    assert plain.for_org(them).get(key) == target, "the other organization's row changed"
+    assert plain.for_org(me).get(my_ids[table]) == mine[table]
+    assert plain.for_org(them).count(by_key) == 1
 
 
 def parent_table(tenant: OrgScoped | ParentScoped) -> str:
@@ -429,8 +564,12 @@ def parent_table(tenant: OrgScoped | ParentScoped) -> str:
     return tenant.parent
 
 
-def test_an_unscoped_tenant_repository_refuses_reads_across_organizations(conn: psycopg.Connection[Any]) -> None:
-    rows, ids = build(conn)
+def test_an_unscoped_tenant_repository_refuses_reads_across_organizations(
+    conn: psycopg.Connection[Any], platform_url: str
+) -> None:
+    with psycopg.connect(platform_url) as platform:  # committed: the application reads the rate deck below
+        platform.execute(PLATFORM_REACH)
+        rows, ids = build(platform, rates=True)
     trunks = REPOSITORIES["sip_trunks"](conn)
     assert isinstance(trunks, TenantRepo)
     for call in (trunks.list, trunks.count, trunks.exists, trunks.page):
@@ -438,9 +577,14 @@ def test_an_unscoped_tenant_repository_refuses_reads_across_organizations(conn: 
             call()
     with pytest.raises(TenantScopeError):
         trunks.delete_where(Eq("name", "primary"))
-    assert rows["sip_trunks"] in trunks.unscoped_platform_list(Eq("org_id", ids["organizations"]))
-    assert trunks.unscoped_platform_count(Eq("org_id", ids["organizations"])) == 1
-    rates = REPOSITORIES["lcr_rates"](conn)
+    # Reading across organizations is the platform's, through methods that say so; the application gains nothing.
+    assert trunks.unscoped_platform_count(Eq("org_id", ids["organizations"])) == 0
+    with psycopg.connect(platform_url) as platform:
+        across = REPOSITORIES["sip_trunks"](platform)
+        assert isinstance(across, TenantRepo)
+        assert rows["sip_trunks"] in across.unscoped_platform_list(Eq("org_id", ids["organizations"]))
+        assert across.unscoped_platform_count(Eq("org_id", ids["organizations"])) == 1
+    rates = REPOSITORIES["lcr_rates"](conn)  # shared reference data: every role reads it
     assert rows["lcr_rates"] in rates.list(Eq("carrier_id", ids["organizations"]))
 
 
@@ -457,18 +601,18 @@ def test_scoped_statements_set_the_transaction_tenant_context(conn: psycopg.Conn
 
 @pytest.mark.parametrize("autocommit", [False, True])
 def test_the_tenant_context_is_what_the_statement_itself_sees(
-    create_database: Callable[[], str], autocommit: bool
+    create_database: Callable[[], str], pg_server: Server, autocommit: bool
 ) -> None:
     """A trigger (as a row-level security policy would) reads ``warp.org_id`` while the scoped insert runs."""
     url = create_database()
     migrate(url)
-    with psycopg.connect(url, autocommit=True) as admin:
+    with psycopg.connect(url, autocommit=True) as admin:  # a database of its own: its trigger stays there
         admin.execute(
             "CREATE FUNCTION stamp_context() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             "NEW.metadata = jsonb_build_object('seen', current_setting('warp.org_id', true)); RETURN NEW; END $$"
         )
         admin.execute("CREATE TRIGGER stamp BEFORE INSERT ON sip_trunks FOR EACH ROW EXECUTE FUNCTION stamp_context()")
-    with psycopg.connect(url, autocommit=autocommit) as conn:
+    with psycopg.connect(pg_server.login(APP_ROLE).url(url), autocommit=autocommit) as conn:
         org = REPOSITORIES["organizations"](conn).insert(OrganizationCreate(name="ctx"))
         org_id = key_of(org)
         trunks = REPOSITORIES["sip_trunks"](conn).for_org(org_id)  # type: ignore[attr-defined]
@@ -479,25 +623,26 @@ def test_the_tenant_context_is_what_the_statement_itself_sees(
 
 
 @pytest.mark.parametrize("table", list(TABLES))
-def test_async_repositories_match_the_sync_ones(database_url: str, table: str) -> None:
+def test_async_repositories_match_the_sync_ones(urls: dict[str, str], table: str) -> None:
+    role = writer(table, deleting=True)
+
     async def scenario() -> tuple[Row, Row, Row | None]:
-        conn = await psycopg.AsyncConnection.connect(database_url)
-        try:
-            rows, ids = await abuild(conn)
-            repo = ASYNC_REPOSITORIES[table](conn)
-            if TABLES[table].__table_spec__.tenant is not None:
-                repo = repo.for_org(ids["organizations"])  # type: ignore[attr-defined]
+        async with aconnected(urls, role) as conn:
+            rows, ids = await abuild(conn, rates=role != "app")
+
+            def scoped(name: str) -> Any:
+                repo: Any = ASYNC_REPOSITORIES[name](conn)
+                return repo.for_org(ids["organizations"]) if TABLES[name].__table_spec__.tenant is not None else repo
+
+            repo = scoped(table)
             fetched = await repo.get_one(ids[table])
             updated = await repo.update(ids[table], PATCHES[table][0])
-            later = list(TABLES)[list(TABLES).index(table) + 1 :]
-            for child in reversed(later):
-                await ASYNC_REPOSITORIES[child](conn).delete(ids[child])
+            for child in children(table, role, ids):
+                await scoped(child).delete(ids[child])
             if table == "organizations":  # the audit trail of the writes references the organization
                 await conn.execute("DELETE FROM audit_logs WHERE org_id = %s", [ids[table]])
             assert await repo.delete(ids[table]) is True
             return rows[table], fetched, (updated if await repo.get(ids[table]) is None else None)
-        finally:
-            await conn.close()
 
     inserted, fetched, updated = asyncio.run(scenario())
     assert fetched == inserted

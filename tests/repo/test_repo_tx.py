@@ -12,25 +12,28 @@ import pytest
 from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool
 
-from warp_models import OrganizationCreate
+from warp_models import OrganizationCreate, RoutingRuleCreate
 from warp_repo._repo_async import async_transaction
 from warp_repo._repo_sync import transaction
 from warp_repo._tx import RetryPolicy, is_retryable
 from warp_repo.errors import QueryError, SerializationFailure, translating
-from warp_repo.repos import AsyncOrganizationRepo, OrganizationRepo
+from warp_repo.repos import AsyncOrganizationRepo, OrganizationRepo, RoutingRuleRepo
 
 FAST = RetryPolicy(retries=5, base_delay=0.001, max_delay=0.01)
 INJECT_40001 = "DO $$ BEGIN RAISE EXCEPTION 'injected conflict' USING ERRCODE = '40001'; END $$"
 
 
-def committed(database_url: str, name: str) -> int:
-    with psycopg.connect(database_url) as conn:
+def committed(admin_url: str, name: str) -> int:
+    """How many organizations named ``name`` are stored (read as the superuser: every organization's row)."""
+    with psycopg.connect(admin_url) as conn:
         row = conn.execute("SELECT count(*) FROM organizations WHERE name = %s", (name,)).fetchone()
         assert row is not None
         return int(row[0])
 
 
-def test_a_unit_of_work_failing_twice_succeeds_on_the_third_try_and_writes_once(database_url: str) -> None:
+def test_a_unit_of_work_failing_twice_succeeds_on_the_third_try_and_writes_once(
+    database_url: str, admin_url: str
+) -> None:
     name = f"retried-{uuid.uuid4().hex[:8]}"
     attempts: list[int] = []
 
@@ -45,12 +48,12 @@ def test_a_unit_of_work_failing_twice_succeeds_on_the_third_try_and_writes_once(
         org_id = transaction(conn, unit, policy=FAST)
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     assert attempts == [1, 2, 3]
-    assert committed(database_url, name) == 1
+    assert committed(admin_url, name) == 1
     with psycopg.connect(database_url) as conn:
-        assert OrganizationRepo(conn).get_one(org_id).name == name
+        assert OrganizationRepo(conn).for_org(org_id).get_one(org_id).name == name
 
 
-def test_the_sdks_own_serialization_failure_is_retried_too(database_url: str) -> None:
+def test_the_sdks_own_serialization_failure_is_retried_too(database_url: str, admin_url: str) -> None:
     name = f"translated-{uuid.uuid4().hex[:8]}"
     attempts: list[int] = []
 
@@ -64,10 +67,10 @@ def test_the_sdks_own_serialization_failure_is_retried_too(database_url: str) ->
     with psycopg.connect(database_url, autocommit=True) as conn:
         transaction(conn, unit, policy=FAST)
     assert len(attempts) == 2
-    assert committed(database_url, name) == 1
+    assert committed(admin_url, name) == 1
 
 
-def test_giving_up_after_the_last_retry_says_how_many_attempts_ran(database_url: str) -> None:
+def test_giving_up_after_the_last_retry_says_how_many_attempts_ran(database_url: str, admin_url: str) -> None:
     name = f"doomed-{uuid.uuid4().hex[:8]}"
     attempts: list[int] = []
 
@@ -80,10 +83,10 @@ def test_giving_up_after_the_last_retry_says_how_many_attempts_ran(database_url:
         transaction(conn, unit, retries=2, policy=FAST)
     assert raised.value.attempts == 3 == len(attempts)
     assert isinstance(raised.value.__cause__, pg_errors.SerializationFailure)
-    assert committed(database_url, name) == 0
+    assert committed(admin_url, name) == 0
 
 
-def test_other_errors_are_not_retried(database_url: str) -> None:
+def test_other_errors_are_not_retried(database_url: str, admin_url: str) -> None:
     name = f"bug-{uuid.uuid4().hex[:8]}"
     attempts: list[int] = []
 
@@ -95,7 +98,7 @@ def test_other_errors_are_not_retried(database_url: str) -> None:
     with psycopg.connect(database_url) as conn, pytest.raises(ValueError, match="a bug"):
         transaction(conn, unit, policy=FAST)
     assert len(attempts) == 1
-    assert committed(database_url, name) == 0
+    assert committed(admin_url, name) == 0
 
 
 def test_a_connection_inside_a_transaction_is_refused(database_url: str) -> None:
@@ -105,7 +108,7 @@ def test_a_connection_inside_a_transaction_is_refused(database_url: str) -> None
             transaction(conn, lambda c: None)
 
 
-def test_a_pool_lends_the_connection(database_url: str) -> None:
+def test_a_pool_lends_the_connection(database_url: str, admin_url: str) -> None:
     name = f"pooled-{uuid.uuid4().hex[:8]}"
     attempts: list[int] = []
 
@@ -118,23 +121,26 @@ def test_a_pool_lends_the_connection(database_url: str) -> None:
 
     with ConnectionPool(database_url, min_size=1, max_size=1, open=True) as pool:
         assert transaction(pool, unit, policy=FAST) == "done"
-    assert committed(database_url, name) == 1
+    assert committed(admin_url, name) == 1
 
 
 def test_concurrent_serializable_transactions_converge_with_retries(database_url: str) -> None:
     """Two "create it unless it exists" units race; the loser is retried, sees the winner's row, adds none."""
     name = f"raced-{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(database_url) as conn:
+        org = OrganizationRepo(conn).insert(OrganizationCreate(name="Racing")).id
     barrier = threading.Barrier(2, timeout=10)
     runs: list[str] = []
     failures: list[BaseException] = []
 
     def unit(conn: psycopg.Connection[Any]) -> None:
         runs.append(threading.current_thread().name)
-        found = conn.execute("SELECT count(*) FROM organizations WHERE name = %s", (name,)).fetchone()
+        rules = RoutingRuleRepo(conn).for_org(org)
+        found = rules.count(RoutingRuleRepo.c.name == name)
         if runs.count(threading.current_thread().name) == 1:
             barrier.wait()  # both have read before either writes
-        if found == (0,):
-            OrganizationRepo(conn).insert(OrganizationCreate(name=name))
+        if found == 0:
+            rules.insert(RoutingRuleCreate(org_id=org, name=name, match_pattern="1", action="lcr"))
 
     def worker() -> None:
         try:
@@ -150,13 +156,14 @@ def test_concurrent_serializable_transactions_converge_with_retries(database_url
     for t in threads:
         t.join(timeout=30)
     assert failures == []
-    assert committed(database_url, name) == 1
+    with psycopg.connect(database_url) as conn:
+        assert RoutingRuleRepo(conn).for_org(org).count(RoutingRuleRepo.c.name == name) == 1
     assert sorted(set(runs)) == ["w0", "w1"]
     # At least one of the two ran again; under load the loser may meet the winner's commit more than once.
     assert len(runs) >= 3, "one of the two ran again"
 
 
-def test_async_transaction_retries_the_same_way(database_url: str) -> None:
+def test_async_transaction_retries_the_same_way(database_url: str, admin_url: str) -> None:
     name = f"async-{uuid.uuid4().hex[:8]}"
     attempts: list[int] = []
 
@@ -176,9 +183,9 @@ def test_async_transaction_retries_the_same_way(database_url: str) -> None:
 
     org_id = asyncio.run(scenario())
     assert len(attempts) == 3
-    assert committed(database_url, name) == 1
+    assert committed(admin_url, name) == 1
     with psycopg.connect(database_url) as conn:
-        assert OrganizationRepo(conn).get_one(org_id).name == name
+        assert OrganizationRepo(conn).for_org(org_id).get_one(org_id).name == name
 
 
 def test_backoff_is_jittered_exponential_and_bounded() -> None:

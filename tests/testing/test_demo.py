@@ -33,8 +33,8 @@ def demo(url: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def test_the_demo_seeds_walks_through_the_sdk_and_runs_again(empty_database_url: str, redis_url: str) -> None:
-    code, first = demo(empty_database_url)
+def test_the_demo_seeds_walks_through_the_sdk_and_runs_again(empty_admin_url: str, redis_url: str) -> None:
+    code, first = demo(empty_admin_url)
     assert code == 0, first
     assert "schema matches the models" in first
     assert "18 tables; drift check passed" in first
@@ -52,7 +52,7 @@ def test_the_demo_seeds_walks_through_the_sdk_and_runs_again(empty_database_url:
     admitted, refused = map(int, limited.groups())
     assert admitted + refused == 7 and 5 <= admitted <= 7, "seven hits, five per window (two windows at most)"
 
-    code, second = demo(empty_database_url)
+    code, second = demo(empty_admin_url)
     assert code == 0, second
     assert "the demo platform (seed 2026) is already loaded" in second
     assert "nothing to apply: the database is up to date" in second

@@ -74,7 +74,7 @@ def test_sync_repositories_return_models(conn: psycopg.Connection[Any]) -> None:
 
     assert_type(TrunkAclRepo(conn).by_org(org), list[TrunkAcl])
     assert_type(LcrRateRepo(conn).list(), list[LcrRate])
-    cdr = CdrRepo(conn).insert(CdrCreate(call_id="typed", org_id=org, start_time=WHEN))
+    cdr = CdrRepo(conn).for_org(org).insert(CdrCreate(call_id="typed", org_id=org, start_time=WHEN))
     assert_type(cdr, Cdr)
     assert isinstance(cdr, Cdr)
 
