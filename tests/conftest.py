@@ -197,4 +197,3 @@ def admin_conn(admin_url: str) -> Iterator[psycopg.Connection[Any]]:
 def empty_admin_url(create_database: DatabaseFactory) -> str:
     """A new, empty database for this test alone, as the superuser (migrations need one, or the owner role)."""
     return create_database()
-
