@@ -38,10 +38,10 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from warp_models.migrations import migrate
-from warp_repo._domain import routing as routing_sql
-from warp_repo._domain._common import prefixes
+from warp_repo._core.queries import prefixes
 from warp_repo.cdrs import CallRecords
 from warp_repo.routing import Routing
+from warp_repo.routing import _queries as routing_sql
 from warp_repo.trunks import Trunks
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -1,17 +1,17 @@
-"""Generate the sync repositories and domain services from their async source, token by token.
+"""Generate every sync module of the SDK from its async source, token by token: one tool, one rule.
 
-The async modules are the only hand-written copies; each sync module is derived from one of them:
-
-* ``PAIRS`` names single modules (``warp_repo/_repo_async.py`` -> ``warp_repo/_repo_sync.py``);
-* ``PACKAGES`` names folders: every module of the source folder but ``__init__.py`` generates the module of the
-  same name in the target folder (``warp_repo/_aio/trunks.py`` -> ``warp_repo/trunks.py``).
+The async modules are the only hand-written copies. ``ALL_INPUTS`` lists them; each ``x_async.py`` (or
+``_async.py``) generates ``x_sync.py`` (``_sync.py``) beside it, in the same folder. A domain package holds its
+async source and its twin side by side (``warp_repo/trunks/_async.py`` -> ``warp_repo/trunks/_sync.py``), and so do
+the shared machinery (``warp_repo/_core/repository_async.py``) and the cache stores (``warp_repo/cache/``).
 
 The rewrite:
 
 * ``async def`` / ``async with`` / ``async for`` lose ``async``; ``await`` is dropped;
-* names lose their ``Async`` prefix (``AsyncConnection`` -> ``Connection``, ``AsyncRepo`` -> ``Repo``) and their
-  ``async_`` prefix (``async_transaction`` -> ``transaction``), plus the renames in ``RENAMES``;
-* dotted module names move to their sync twin (``MODULES``: ``warp_repo._aio.cdrs`` -> ``warp_repo.cdrs``);
+* names lose their ``Async`` prefix (``AsyncConnection`` -> ``Connection``, ``AsyncTrunkRepo`` -> ``TrunkRepo``)
+  and their ``async_`` prefix (``async_transaction`` -> ``transaction``), plus the renames in ``RENAMES``;
+* dotted module names move to their twin: a part ending in ``_async`` ends in ``_sync``
+  (``warp_repo.trunks._async`` -> ``warp_repo.trunks._sync``), and ``redis.asyncio`` becomes ``redis``;
 * ``Awaitable[X]`` becomes ``X``;
 * comments and docstrings follow: class names are renamed, and their code examples lose ``await`` and the
   ``async`` of ``async with`` / ``async for`` / ``async def``, so the prose shows sync code.
@@ -20,9 +20,8 @@ Imports made unused by the rewrite are then removed, ``with`` blocks that became
 is sorted again (renamed names may sort elsewhere), and the result is formatted with ruff (the project's
 settings), so the output passes ``ruff check`` and ``ruff format --check`` as it is.
 
-A module of a target folder that exists but does not carry the generated header is never overwritten (a
-hand-written module of the same name would be lost), and a generated module whose source is gone is reported, so
-neither goes unnoticed.
+A target that exists but does not carry the generated header is never overwritten (a hand-written module would be
+lost), and a generated module whose source is gone is reported, so neither goes unnoticed.
 
 Usage::
 
@@ -42,11 +41,24 @@ import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PAIRS = (("warp_repo/_repo_async.py", "warp_repo/_repo_sync.py"),)
-"""(async source, generated sync module), relative to the repository root."""
-
-PACKAGES = (("warp_repo/_aio", "warp_repo"),)
-"""(source folder, target folder), relative to the repository root: one generated module per source module."""
+ALL_INPUTS = (
+    "warp_repo/_core/repository_async.py",
+    "warp_repo/_core/service_async.py",
+    "warp_repo/organizations/_async.py",
+    "warp_repo/trunks/_async.py",
+    "warp_repo/numbers/_async.py",
+    "warp_repo/routing/_async.py",
+    "warp_repo/cdrs/_async.py",
+    "warp_repo/billing/_async.py",
+    "warp_repo/messaging/_async.py",
+    "warp_repo/cache/_base_async.py",
+    "warp_repo/cache/_sessions_async.py",
+    "warp_repo/cache/_api_keys_async.py",
+    "warp_repo/cache/_registrations_async.py",
+    "warp_repo/cache/_routes_async.py",
+    "warp_repo/cache/_limiter_async.py",
+)
+"""Every hand-written async module, relative to the repository root."""
 
 HEADER = (
     "# Generated from {source} by tools/async_to_sync.py: do not edit.\n"
@@ -66,16 +78,15 @@ RENAMES = {
 }
 """Names whose sync twin is not simply the name without its ``Async``/``async_`` prefix."""
 
-MODULES = {
-    "warp_repo._repo_async": "warp_repo._repo_sync",
-    "warp_repo._aio": "warp_repo",
-}
-"""Dotted module names and their sync twins; a longer name starting with one (``warp_repo._aio.cdrs``) moves too."""
+MODULES = {"redis.asyncio": "redis"}
+"""Dotted module names whose twin is not given by the ``_async`` -> ``_sync`` rule; longer names move too."""
 
 UNWRAP = {"Awaitable"}
 """Generic types that exist only because of ``await``: ``Awaitable[X]`` -> ``X``."""
 
 _ASYNC_NAME = re.compile(r"\bAsync(?=[A-Z])|\basync_(?=[a-z])")
+_IMPORT_AS_ITSELF = re.compile(r"(?<=[ (,\n])(\w+) as \1\b")
+_QUOTED_NAME = re.compile(r"""^(["'])(\w+)\1$""")
 _ASYNC_CLASS = re.compile(r"\bAsync(?=[A-Z])")
 _PROSE_AWAIT = re.compile(r"\bawait |\basync (?=(?:with|for|def)\b)")
 _WORD = re.compile(r"\b(" + "|".join(re.escape(k) for k in RENAMES) + r")\b")
@@ -88,11 +99,18 @@ def rename(name: str) -> str:
     """The sync twin of an identifier."""
     if name in RENAMES:
         return RENAMES[name]
-    return _ASYNC_NAME.sub("", name)
+    name = _ASYNC_NAME.sub("", name)
+    return f"{name.removesuffix('_async')}_sync" if name.endswith("_async") else name
 
 
 def rename_text(text: str) -> str:
-    """The renames applied to prose (comments, docstrings): class names and code examples; file names stay."""
+    """The renames applied to prose (comments, docstrings): class names and code examples; file names stay.
+
+    A string that is one quoted identifier (a name in ``__all__``) is renamed as the identifier it names.
+    """
+    quoted = _QUOTED_NAME.match(text)
+    if quoted:
+        return f"{quoted.group(1)}{rename(quoted.group(2))}{quoted.group(1)}"
     return _WORD.sub(lambda m: RENAMES[m.group(1)], _ASYNC_CLASS.sub("", _PROSE_AWAIT.sub("", text)))
 
 
@@ -178,6 +196,8 @@ def rewrite(source: str, origin: str = "the async source") -> str:
     text = source
     for start, end, new in sorted(edits(source), reverse=True):
         text = text[:start] + new + text[end:]
+    # ``from redis.asyncio import Redis as AsyncRedis`` became ``Redis as Redis``: import it by its name.
+    text = _IMPORT_AS_ITSELF.sub(r"\1", text)
     return HEADER.format(source=origin) + text
 
 
@@ -205,17 +225,17 @@ def generate(source: str, origin: str, target: str) -> str:
     return _ruff(["format"], text, target)
 
 
+def twin(source: str) -> str:
+    """The generated module of an async source: ``x_async.py`` -> ``x_sync.py`` in the same folder."""
+    folder, _, name = source.rpartition("/")
+    if not name.endswith("_async.py"):
+        raise SystemExit(f"error: {source} is not named *_async.py; only such modules have a generated twin")
+    return f"{folder}/{name.removesuffix('_async.py')}_sync.py"
+
+
 def pairs() -> list[tuple[str, str]]:
-    """Every (async source, generated module): ``PAIRS``, then each module of each folder of ``PACKAGES``."""
-    found = list(PAIRS)
-    for source_dir, target_dir in PACKAGES:
-        folder = ROOT / source_dir
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.glob("*.py")):
-            if path.name != "__init__.py":
-                found.append((f"{source_dir}/{path.name}", f"{target_dir}/{path.name}"))
-    return found
+    """Every (async source, generated module), in the order of ``ALL_INPUTS``."""
+    return [(source, twin(source)) for source in ALL_INPUTS]
 
 
 def generated_from(path: Path) -> str | None:
@@ -228,14 +248,13 @@ def generated_from(path: Path) -> str | None:
 
 
 def orphans(known: list[tuple[str, str]]) -> list[str]:
-    """Generated modules in the target folders whose source module no longer exists."""
+    """Generated modules anywhere in the packages whose source is not an input any more."""
     targets = {target for _, target in known}
     out = []
-    for _, target_dir in PACKAGES:
-        for path in sorted((ROOT / target_dir).glob("*.py")):
-            relative = f"{target_dir}/{path.name}"
-            source = generated_from(path)
-            if relative not in targets and source is not None and not (ROOT / source).exists():
+    for package in ("warp_models", "warp_repo"):
+        for path in sorted((ROOT / package).rglob("*_sync.py")):
+            relative = path.relative_to(ROOT).as_posix()
+            if relative not in targets and generated_from(path) is not None:
                 out.append(relative)
     return out
 
@@ -249,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     known = pairs()
     for source, target in known:
         path = ROOT / target
-        if (source, target) not in PAIRS and path.exists() and generated_from(path) is None:
+        if path.exists() and generated_from(path) is None:
             print(f"error: {target} exists and was not generated from {source}; rename one of them", file=sys.stderr)
             stale += 1
             continue
@@ -265,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(wanted, encoding="utf-8")
             print(f"wrote {target}")
     for target in orphans(known):
-        print(f"{target} was generated from a module that no longer exists: delete it", file=sys.stderr)
+        print(f"{target} was generated from a module that is not in ALL_INPUTS: delete it", file=sys.stderr)
         stale += 1
     return 1 if stale else 0
 

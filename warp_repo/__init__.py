@@ -7,29 +7,25 @@ and a pooled ``Database``; one service per domain for the platform's everyday qu
 :mod:`warp_repo.errors`.
 """
 
-from warp_repo._aio.billing import AsyncBilling
-from warp_repo._aio.cdrs import AsyncCallRecords
-from warp_repo._aio.messaging import AsyncMessaging
-from warp_repo._aio.numbers import AsyncNumberInventory
-from warp_repo._aio.organizations import AsyncOrganizations
-from warp_repo._aio.routing import AsyncRouting
-from warp_repo._aio.trunks import AsyncTrunks
-from warp_repo._cursor import (
+from warp_repo._core.cursor import (
     Page,
 )
-from warp_repo._repo_async import (
+from warp_repo._core.repository_async import (
     AsyncDatabase,
     AsyncRepo,
     AsyncTenantRepo,
     async_transaction,
 )
-from warp_repo._repo_sync import (
+from warp_repo._core.repository_sync import (
     Database,
     Repo,
     TenantRepo,
     transaction,
 )
-from warp_repo._sql import (
+from warp_repo._core.retry import (
+    RetryPolicy,
+)
+from warp_repo._core.statements import (
     ColumnRef,
     Eq,
     Filter,
@@ -43,14 +39,11 @@ from warp_repo._sql import (
     Order,
     Range,
 )
-from warp_repo._tx import (
-    RetryPolicy,
-)
-from warp_repo.billing import Billing
-from warp_repo.cdrs import CallRecords, CallStats
-from warp_repo.messaging import Messaging, StatusChange
-from warp_repo.numbers import NumberInventory, NumberQuery
-from warp_repo.organizations import Organizations, OrgLimits, OrgNode
+from warp_repo.billing import AsyncBilling, Billing
+from warp_repo.cdrs import AsyncCallRecords, CallRecords, CallStats
+from warp_repo.messaging import AsyncMessaging, Messaging, StatusChange
+from warp_repo.numbers import AsyncNumberInventory, NumberInventory, NumberQuery
+from warp_repo.organizations import AsyncOrganizations, Organizations, OrgLimits, OrgNode
 from warp_repo.repos import (
     ASYNC_REPOSITORIES,
     REPOSITORIES,
@@ -91,8 +84,8 @@ from warp_repo.repos import (
     UsageRecordRepo,
     UserRepo,
 )
-from warp_repo.routing import DeckLoad, RouteChoice, Routing
-from warp_repo.trunks import AclMatch, ChannelState, FailoverChain, Trunks
+from warp_repo.routing import AsyncRouting, DeckLoad, RouteChoice, Routing
+from warp_repo.trunks import AclMatch, AsyncTrunks, ChannelState, FailoverChain, Trunks
 
 __all__ = [
     "ASYNC_REPOSITORIES",

@@ -1,73 +1,47 @@
-"""One repository per table, sync and async: ``TrunkRepo(conn).by_org(org_id)`` is a ``list[SipTrunk]``.
+"""Every repository, by table: ``REPOSITORIES`` and ``ASYNC_REPOSITORIES``, and the classes themselves.
 
-Each class names its table's three models once, as type arguments; everything else comes from the generic
-repositories (``Repo``/``TenantRepo`` and their async twins). Tables holding tenant data derive from
-``TenantRepo`` (``for_org``, ``by_org``, ``unscoped_platform_*``); ``lcr_rates``, shared by every organization,
-from ``Repo``.
+Each repository lives in its domain's package (``warp_repo.trunks.TrunkRepo``); this module gathers them for code
+that works table by table (factories, the seed, generic tests) and for ``from warp_repo.repos import TrunkRepo``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from warp_models import (
-    ApiKey,
-    ApiKeyCreate,
-    ApiKeyUpdate,
-    AuditLog,
-    AuditLogCreate,
-    AuditLogUpdate,
-    BillingAccount,
-    BillingAccountCreate,
-    BillingAccountUpdate,
-    Cdr,
-    CdrCreate,
-    CdrUpdate,
-    E911Address,
-    E911AddressCreate,
-    E911AddressUpdate,
-    Invoice,
-    InvoiceCreate,
-    InvoiceUpdate,
-    LcrRate,
-    LcrRateCreate,
-    LcrRateUpdate,
-    Message,
-    MessageCreate,
-    MessageUpdate,
-    MessagingCampaign,
-    MessagingCampaignCreate,
-    MessagingCampaignUpdate,
-    Organization,
-    OrganizationCreate,
-    OrganizationSettings,
-    OrganizationSettingsCreate,
-    OrganizationSettingsUpdate,
-    OrganizationUpdate,
-    PhoneNumber,
-    PhoneNumberCreate,
-    PhoneNumberUpdate,
-    RoutingRule,
-    RoutingRuleCreate,
-    RoutingRuleUpdate,
-    SipTrunk,
-    SipTrunkCreate,
-    SipTrunkUpdate,
-    TrunkAcl,
-    TrunkAclCreate,
-    TrunkAclUpdate,
-    TrunkRegistration,
-    TrunkRegistrationCreate,
-    TrunkRegistrationUpdate,
-    UsageRecord,
-    UsageRecordCreate,
-    UsageRecordUpdate,
-    User,
-    UserCreate,
-    UserUpdate,
+from warp_repo._core.repository_async import AsyncRepo
+from warp_repo._core.repository_sync import Repo
+from warp_repo.billing import (
+    AsyncBillingAccountRepo,
+    AsyncInvoiceRepo,
+    AsyncUsageRecordRepo,
+    BillingAccountRepo,
+    InvoiceRepo,
+    UsageRecordRepo,
 )
-from warp_repo._repo_async import AsyncRepo, AsyncTenantRepo
-from warp_repo._repo_sync import Repo, TenantRepo
+from warp_repo.cdrs import AsyncCdrRepo, CdrRepo
+from warp_repo.messaging import AsyncMessageRepo, AsyncMessagingCampaignRepo, MessageRepo, MessagingCampaignRepo
+from warp_repo.numbers import AsyncE911AddressRepo, AsyncPhoneNumberRepo, E911AddressRepo, PhoneNumberRepo
+from warp_repo.organizations import (
+    ApiKeyRepo,
+    AsyncApiKeyRepo,
+    AsyncAuditLogRepo,
+    AsyncOrganizationRepo,
+    AsyncOrganizationSettingsRepo,
+    AsyncUserRepo,
+    AuditLogRepo,
+    OrganizationRepo,
+    OrganizationSettingsRepo,
+    UserRepo,
+)
+from warp_repo.routing import AsyncLcrRateRepo, AsyncRoutingRuleRepo, LcrRateRepo, RoutingRuleRepo
+from warp_repo.trunks import (
+    AsyncTrunkAclRepo,
+    AsyncTrunkRegistrationRepo,
+    AsyncTrunkRepo,
+    TrunkAclRepo,
+    TrunkRegistrationRepo,
+    TrunkRepo,
+)
 
 __all__ = [
     "ASYNC_REPOSITORIES",
@@ -109,155 +83,6 @@ __all__ = [
     "UsageRecordRepo",
     "UserRepo",
 ]
-
-
-class OrganizationRepo(TenantRepo[Organization, OrganizationCreate, OrganizationUpdate]):
-    """``organizations``: a carrier account: the tenant that every other row belongs to."""
-
-
-class AsyncOrganizationRepo(AsyncTenantRepo[Organization, OrganizationCreate, OrganizationUpdate]):
-    """The async twin of ``OrganizationRepo``."""
-
-
-class OrganizationSettingsRepo(
-    TenantRepo[OrganizationSettings, OrganizationSettingsCreate, OrganizationSettingsUpdate]
-):
-    """``organization_settings``: limits and feature switches of one organization."""
-
-
-class AsyncOrganizationSettingsRepo(
-    AsyncTenantRepo[OrganizationSettings, OrganizationSettingsCreate, OrganizationSettingsUpdate]
-):
-    """The async twin of ``OrganizationSettingsRepo``."""
-
-
-class UserRepo(TenantRepo[User, UserCreate, UserUpdate]):
-    """``users``: a person who signs in to an organization."""
-
-
-class AsyncUserRepo(AsyncTenantRepo[User, UserCreate, UserUpdate]):
-    """The async twin of ``UserRepo``."""
-
-
-class ApiKeyRepo(TenantRepo[ApiKey, ApiKeyCreate, ApiKeyUpdate]):
-    """``api_keys``: a key for programmatic access; only its hash is stored."""
-
-
-class AsyncApiKeyRepo(AsyncTenantRepo[ApiKey, ApiKeyCreate, ApiKeyUpdate]):
-    """The async twin of ``ApiKeyRepo``."""
-
-
-class AuditLogRepo(TenantRepo[AuditLog, AuditLogCreate, AuditLogUpdate]):
-    """``audit_logs``: one change or security event, who made it and from where."""
-
-
-class AsyncAuditLogRepo(AsyncTenantRepo[AuditLog, AuditLogCreate, AuditLogUpdate]):
-    """The async twin of ``AuditLogRepo``."""
-
-
-class TrunkRepo(TenantRepo[SipTrunk, SipTrunkCreate, SipTrunkUpdate]):
-    """``sip_trunks``: a SIP trunk: how an organization's calls enter and leave the platform."""
-
-
-class AsyncTrunkRepo(AsyncTenantRepo[SipTrunk, SipTrunkCreate, SipTrunkUpdate]):
-    """The async twin of ``TrunkRepo``."""
-
-
-class TrunkRegistrationRepo(TenantRepo[TrunkRegistration, TrunkRegistrationCreate, TrunkRegistrationUpdate]):
-    """``trunk_registrations``: the registration state of a trunk, written by the SIP proxy."""
-
-
-class AsyncTrunkRegistrationRepo(AsyncTenantRepo[TrunkRegistration, TrunkRegistrationCreate, TrunkRegistrationUpdate]):
-    """The async twin of ``TrunkRegistrationRepo``."""
-
-
-class TrunkAclRepo(TenantRepo[TrunkAcl, TrunkAclCreate, TrunkAclUpdate]):
-    """``trunk_acl``: one network allowed to use a trunk: ``ip_address`` with a prefix length ``subnet_mask``."""
-
-
-class AsyncTrunkAclRepo(AsyncTenantRepo[TrunkAcl, TrunkAclCreate, TrunkAclUpdate]):
-    """The async twin of ``TrunkAclRepo``."""
-
-
-class PhoneNumberRepo(TenantRepo[PhoneNumber, PhoneNumberCreate, PhoneNumberUpdate]):
-    """``phone_numbers``: a number of the inventory; ``org_id`` is set while it is assigned to an organization."""
-
-
-class AsyncPhoneNumberRepo(AsyncTenantRepo[PhoneNumber, PhoneNumberCreate, PhoneNumberUpdate]):
-    """The async twin of ``PhoneNumberRepo``."""
-
-
-class E911AddressRepo(TenantRepo[E911Address, E911AddressCreate, E911AddressUpdate]):
-    """``e911_addresses``: the emergency-services address registered for one phone number."""
-
-
-class AsyncE911AddressRepo(AsyncTenantRepo[E911Address, E911AddressCreate, E911AddressUpdate]):
-    """The async twin of ``E911AddressRepo``."""
-
-
-class RoutingRuleRepo(TenantRepo[RoutingRule, RoutingRuleCreate, RoutingRuleUpdate]):
-    """``routing_rules``: a routing rule of one organization: which calls it matches and what to do with them."""
-
-
-class AsyncRoutingRuleRepo(AsyncTenantRepo[RoutingRule, RoutingRuleCreate, RoutingRuleUpdate]):
-    """The async twin of ``RoutingRuleRepo``."""
-
-
-class LcrRateRepo(Repo[LcrRate, LcrRateCreate, LcrRateUpdate]):
-    """``lcr_rates``: one carrier's price for calls to a prefix, valid from ``effective_date`` until ``expiry_date``."""
-
-
-class AsyncLcrRateRepo(AsyncRepo[LcrRate, LcrRateCreate, LcrRateUpdate]):
-    """The async twin of ``LcrRateRepo``."""
-
-
-class CdrRepo(TenantRepo[Cdr, CdrCreate, CdrUpdate]):
-    """``cdrs``: a call detail record."""
-
-
-class AsyncCdrRepo(AsyncTenantRepo[Cdr, CdrCreate, CdrUpdate]):
-    """The async twin of ``CdrRepo``."""
-
-
-class BillingAccountRepo(TenantRepo[BillingAccount, BillingAccountCreate, BillingAccountUpdate]):
-    """``billing_accounts``: how and how much an organization pays: one account per organization."""
-
-
-class AsyncBillingAccountRepo(AsyncTenantRepo[BillingAccount, BillingAccountCreate, BillingAccountUpdate]):
-    """The async twin of ``BillingAccountRepo``."""
-
-
-class UsageRecordRepo(TenantRepo[UsageRecord, UsageRecordCreate, UsageRecordUpdate]):
-    """``usage_records``: metered usage of one kind over a period; partitioned by ``period_start``."""
-
-
-class AsyncUsageRecordRepo(AsyncTenantRepo[UsageRecord, UsageRecordCreate, UsageRecordUpdate]):
-    """The async twin of ``UsageRecordRepo``."""
-
-
-class InvoiceRepo(TenantRepo[Invoice, InvoiceCreate, InvoiceUpdate]):
-    """``invoices``: an invoice for one period; ``total = subtotal + tax_amount``."""
-
-
-class AsyncInvoiceRepo(AsyncTenantRepo[Invoice, InvoiceCreate, InvoiceUpdate]):
-    """The async twin of ``InvoiceRepo``."""
-
-
-class MessageRepo(TenantRepo[Message, MessageCreate, MessageUpdate]):
-    """``messages``: one SMS or MMS message."""
-
-
-class AsyncMessageRepo(AsyncTenantRepo[Message, MessageCreate, MessageUpdate]):
-    """The async twin of ``MessageRepo``."""
-
-
-class MessagingCampaignRepo(TenantRepo[MessagingCampaign, MessagingCampaignCreate, MessagingCampaignUpdate]):
-    """``messaging_campaigns``: a bulk send of one template to a recipient list, with running counters."""
-
-
-class AsyncMessagingCampaignRepo(AsyncTenantRepo[MessagingCampaign, MessagingCampaignCreate, MessagingCampaignUpdate]):
-    """The async twin of ``MessagingCampaignRepo``."""
-
 
 REPOSITORIES: dict[str, type[Repo[Any, Any, Any]]] = {
     OrganizationRepo.model.__table_spec__.name: OrganizationRepo,

@@ -17,15 +17,15 @@ import pytest
 
 from warp_models import BillingAccountCreate, CdrCreate, LcrRateCreate, MessageCreate, RoutingRuleCreate
 from warp_models.routing import TransformRules
-from warp_repo._aio.billing import AsyncBilling
-from warp_repo._aio.cdrs import AsyncCallRecords
-from warp_repo._aio.messaging import AsyncMessaging
-from warp_repo._aio.numbers import AsyncNumberInventory
-from warp_repo._aio.organizations import AsyncOrganizations
-from warp_repo._aio.routing import AsyncRouting
-from warp_repo._aio.trunks import AsyncTrunks
+from warp_repo.billing._async import AsyncBilling
+from warp_repo.cdrs._async import AsyncCallRecords
 from warp_repo.errors import InvalidTransition, LimitExceeded
+from warp_repo.messaging._async import AsyncMessaging
+from warp_repo.numbers._async import AsyncNumberInventory
+from warp_repo.organizations._async import AsyncOrganizations
 from warp_repo.repos import BillingAccountRepo, CdrRepo, MessageRepo, RoutingRuleRepo
+from warp_repo.routing._async import AsyncRouting
+from warp_repo.trunks._async import AsyncTrunks
 
 from .support import Conn, add_rates, last_month, month_range, new_number, new_org, new_trunk, unique, with_limits
 

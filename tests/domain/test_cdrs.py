@@ -11,8 +11,8 @@ import psycopg
 import pytest
 
 from warp_models import CdrCreate
-from warp_repo._domain import cdrs as q
 from warp_repo.cdrs import CallRecords
+from warp_repo.cdrs import _queries as q
 from warp_repo.errors import InvalidCursor, InvalidData, QueryError
 from warp_repo.repos import CdrRepo
 

@@ -21,11 +21,11 @@ import pytest
 from pydantic import ValidationError
 
 from warp_models import LcrRateCreate
-from warp_repo._domain import routing as q
-from warp_repo._domain._common import prefixes
+from warp_repo._core.queries import prefixes
 from warp_repo.errors import Conflict, NotFound, QueryError
 from warp_repo.repos import LcrRateRepo
 from warp_repo.routing import Routing
+from warp_repo.routing import _queries as q
 
 from .support import Conn, add_rates, explain, new_org, plan_nodes, platform_work, unique
 

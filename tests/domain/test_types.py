@@ -27,7 +27,7 @@ from warp_models import (
     UsageRecord,
 )
 from warp_models.billing import LineItem
-from warp_repo._cursor import Page
+from warp_repo._core.cursor import Page
 from warp_repo.billing import Billing
 from warp_repo.cdrs import CallRecords, CallStats
 from warp_repo.messaging import Messaging, StatusChange

@@ -20,7 +20,7 @@ from warp_models import (
     SipTrunkCreate,
     SipTrunkUpdate,
 )
-from warp_repo._sql import Eq, Ge, Gt, In, IsNull, Le, Lt, Ne, Order, Range
+from warp_repo._core.statements import Eq, Ge, Gt, In, IsNull, Le, Lt, Ne, Order, Range
 from warp_repo.errors import TenantScopeError
 from warp_repo.repos import CdrRepo, LcrRateRepo, OrganizationRepo, TrunkRepo
 
@@ -178,7 +178,7 @@ def test_a_repository_never_commits(database_url: str, org_id: uuid.UUID, trunks
 
 
 def test_statements_are_compiled_once_per_shape(trunks: TrunkRepo, org_id: uuid.UUID) -> None:
-    from warp_repo import _sql
+    from warp_repo._core import statements as _sql
 
     trunks.list(c.status == "active", order_by=["name"], limit=3)
     before = _sql.select_rows.cache_info()

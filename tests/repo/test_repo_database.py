@@ -12,9 +12,9 @@ import pytest
 from psycopg import errors as pg_errors
 
 from warp_models import OrganizationCreate
-from warp_repo._repo_async import AsyncDatabase
-from warp_repo._repo_sync import Database
-from warp_repo._tx import RetryPolicy
+from warp_repo._core.repository_async import AsyncDatabase
+from warp_repo._core.repository_sync import Database
+from warp_repo._core.retry import RetryPolicy
 from warp_repo.errors import ConnectionUnavailable, TransactionStateError
 from warp_repo.repos import AsyncOrganizationRepo, OrganizationRepo
 

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 import warp_repo.errors
 from warp_models import CdrCreate, OrganizationCreate, SipTrunkCreate, SipTrunkUpdate, UserCreate
 from warp_models.errors import WarpError
-from warp_repo._sql import Eq
+from warp_repo._core.statements import Eq
 from warp_repo.errors import (
     Conflict,
     ConstraintViolation,

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from warp_models import CdrCreate, OrganizationCreate, SipTrunk, SipTrunkCreate
-from warp_repo._cursor import cursor_key
+from warp_repo._core.cursor import cursor_key
 from warp_repo.errors import InvalidCursor, QueryError, TenantScopeError
 from warp_repo.repos import CdrRepo, OrganizationRepo, TrunkRepo
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -21,9 +19,10 @@ from warp_models import (
     SipTrunkCreate,
     TrunkAclUpdate,
 )
-from warp_repo import _sql, repos
-from warp_repo._repo_sync import Repo, TenantRepo
-from warp_repo._sql import Eq, Ge, Gt, In, IsNull, Le, Lt, Ne, Order, Range
+from warp_repo import repos
+from warp_repo._core import statements as _sql
+from warp_repo._core.repository_sync import Repo, TenantRepo
+from warp_repo._core.statements import Eq, Ge, Gt, In, IsNull, Le, Lt, Ne, Order, Range
 from warp_repo.errors import QueryError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,43 +35,6 @@ def load_generator() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def test_the_generated_sync_module_is_current() -> None:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "async_to_sync.py"), "--check"], capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-
-
-def test_the_generator_rewrites_async_code_and_its_check_fails_when_stale(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    generator = load_generator()
-    source = (
-        "async def run(conn: AsyncConnection[Any], fn: Callable[[], Awaitable[T]]) -> T:\n"
-        "    async with conn.transaction():\n"
-        "        async for row in conn.rows():  # AsyncConnection rows\n"
-        "            await asyncio.sleep(0)\n"
-        "        return await async_transaction(AsyncRepo(conn))\n"
-    )
-    assert generator.rewrite(source).split("\n", 2)[2] == (
-        "def run(conn: Connection[Any], fn: Callable[[], T]) -> T:\n"
-        "    with conn.transaction():\n"
-        "        for row in conn.rows():  # Connection rows\n"
-        "            time.sleep(0)\n"
-        "        return transaction(Repo(conn))\n"
-    )
-    (tmp_path / "source.py").write_text((ROOT / "warp_repo" / "_repo_async.py").read_text())
-    stale = tmp_path / "generated.py"
-    stale.write_text("# stale\n")
-    monkeypatch.setattr(generator, "ROOT", tmp_path)
-    monkeypatch.setattr(generator, "PAIRS", (("source.py", "generated.py"),))
-    assert generator.main(["--check"]) == 1
-    assert stale.read_text() == "# stale\n", "--check never writes"
-    assert generator.main([]) == 0
-    assert generator.main(["--check"]) == 0
-    assert "def get(self, key: UUID)" in stale.read_text()
 
 
 def test_the_sync_repository_has_every_method_of_the_async_one() -> None:

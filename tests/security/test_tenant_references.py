@@ -25,8 +25,8 @@ from warp_models._columns import OrgScoped
 from warp_models._references import foreign_keys
 from warp_models.errors import WarpError
 from warp_models.testing import Factories
-from warp_repo._repo_async import AsyncRepo
-from warp_repo._repo_sync import Repo
+from warp_repo._core.repository_async import AsyncRepo
+from warp_repo._core.repository_sync import Repo
 from warp_repo.errors import InvalidReference, PermissionDenied, TenantScopeError
 from warp_repo.repos import ASYNC_REPOSITORIES, REPOSITORIES
 

@@ -23,9 +23,9 @@ from warp_models import (
     SipTrunkUpdate,
     TrunkAcl,
 )
-from warp_repo._cursor import Page
-from warp_repo._repo_async import async_transaction
-from warp_repo._repo_sync import transaction
+from warp_repo._core.cursor import Page
+from warp_repo._core.repository_async import async_transaction
+from warp_repo._core.repository_sync import transaction
 from warp_repo.repos import (
     AsyncTrunkRepo,
     CdrRepo,

@@ -42,8 +42,8 @@ from warp_models.testing._provider import TelecomProvider
 from warp_models.testing._routing import LcrRateFactory, RoutingRuleFactory
 from warp_models.testing._secrets import TEST_API_KEY_PEPPERS, TEST_ENCRYPTION_KEYS, cheap_password_hash
 from warp_models.testing._trunks import SipTrunkFactory, TrunkAclFactory, TrunkRegistrationFactory
-from warp_repo._repo_async import AsyncTenantRepo
-from warp_repo._repo_sync import TenantRepo
+from warp_repo._core.repository_async import AsyncTenantRepo
+from warp_repo._core.repository_sync import TenantRepo
 from warp_repo.repos import ASYNC_REPOSITORIES, REPOSITORIES
 from warp_repo.secrets import EncryptedColumn, Keyring
 

@@ -1,7 +1,7 @@
 """The API-key cache: ``api_key:{key_hash}`` in front of the ``api_keys`` table (cache-aside).
 
 Written once, as async code, in ``_api_keys_async.py``; ``_api_keys_sync.py`` is generated from it by
-``tools/redis_async_to_sync.py``.
+``tools/async_to_sync.py``.
 
 A read tries the cache, and on a miss asks the loader (the database) and stores what it said, including "no
 such key" for a short while (negative caching), so a flood of bad keys reaches the database once per

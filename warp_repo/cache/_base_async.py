@@ -1,7 +1,7 @@
 """Redis clients for the cache, and what every store shares: bounded time, typed failures, no blind re-sends.
 
 Written once, as async code, in ``_base_async.py``; ``_base_sync.py`` is generated from it by
-``tools/redis_async_to_sync.py`` (run it after every edit; CI runs it with ``--check``).
+``tools/async_to_sync.py`` (run it after every edit; CI runs it with ``--check``).
 
 Retries
     redis-py's default client re-sends *any* command after a timeout or a dropped connection, up to three

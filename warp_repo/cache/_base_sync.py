@@ -1,9 +1,9 @@
-# Generated from warp_repo/cache/_base_async.py by tools/redis_async_to_sync.py: do not edit.
-# Edit the async source and run `python tools/redis_async_to_sync.py`.
+# Generated from warp_repo/cache/_base_async.py by tools/async_to_sync.py: do not edit.
+# Edit the async source and run `python tools/async_to_sync.py`.
 """Redis clients for the cache, and what every store shares: bounded time, typed failures, no blind re-sends.
 
 Written once, as async code, in ``_base_async.py``; ``_base_sync.py`` is generated from it by
-``tools/redis_async_to_sync.py`` (run it after every edit; CI runs it with ``--check``).
+``tools/async_to_sync.py`` (run it after every edit; CI runs it with ``--check``).
 
 Retries
     redis-py's default client re-sends *any* command after a timeout or a dropped connection, up to three
@@ -57,7 +57,7 @@ def connect(
         environ: the variables to read instead of ``os.environ``.
 
     Returns:
-        A client; close it with ``aclose()`` (it owns its pool).
+        A client; close it with ``close()`` (it owns its pool).
     """
     resolved = resolve_redis_url(url, environ=environ)
     pool = BlockingConnectionPool.from_url(

@@ -1,7 +1,7 @@
 """Rate limiters: ``rate:api:{key_id}:{window}`` per API key and ``rate:calls:{trunk_id}:{window}`` per trunk.
 
 Written once, as async code, in ``_limiter_async.py``; ``_limiter_sync.py`` is generated from it by
-``tools/redis_async_to_sync.py``.
+``tools/async_to_sync.py``.
 
 Fixed windows, counted by one Lua script per hit (one round trip, ``EVALSHA``): it reads the limit from the
 ``:quota`` (API) or ``:max`` (calls) key, falling back to the limit the caller passes (from the database:

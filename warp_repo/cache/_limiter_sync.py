@@ -1,9 +1,9 @@
-# Generated from warp_repo/cache/_limiter_async.py by tools/redis_async_to_sync.py: do not edit.
-# Edit the async source and run `python tools/redis_async_to_sync.py`.
+# Generated from warp_repo/cache/_limiter_async.py by tools/async_to_sync.py: do not edit.
+# Edit the async source and run `python tools/async_to_sync.py`.
 """Rate limiters: ``rate:api:{key_id}:{window}`` per API key and ``rate:calls:{trunk_id}:{window}`` per trunk.
 
 Written once, as async code, in ``_limiter_async.py``; ``_limiter_sync.py`` is generated from it by
-``tools/redis_async_to_sync.py``.
+``tools/async_to_sync.py``.
 
 Fixed windows, counted by one Lua script per hit (one round trip, ``EVALSHA``): it reads the limit from the
 ``:quota`` (API) or ``:max`` (calls) key, falling back to the limit the caller passes (from the database:

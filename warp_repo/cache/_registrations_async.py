@@ -1,7 +1,7 @@
 """The registration cache: ``registration:{trunk_id}`` hashes and the ``trunks:online`` set.
 
 Written once, as async code, in ``_registrations_async.py``; ``_registrations_sync.py`` is generated from it by
-``tools/redis_async_to_sync.py``.
+``tools/async_to_sync.py``.
 
 A registration's key expires when the registration does (``EXPIREAT`` its ``expires``). ``trunks:online`` stays
 a plain set of trunk ids, as the seed and the SIP proxy have it (``SMEMBERS``, ``SISMEMBER``), and is kept

@@ -1,7 +1,7 @@
 """The route caches: ``route:lcr:{prefix}`` (JSON arrays) and ``route:custom:{org_id}:{pattern}`` (hashes).
 
 Written once, as async code, in ``_routes_async.py``; ``_routes_sync.py`` is generated from it by
-``tools/redis_async_to_sync.py``.
+``tools/async_to_sync.py``.
 
 The caller owns the queries: on a miss it reads the database and hands the rows to ``fill_*``. When rates or
 rules change, the code that changed them calls ``invalidate_*`` after its transaction commits; the bulk forms

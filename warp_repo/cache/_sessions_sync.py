@@ -1,9 +1,9 @@
-# Generated from warp_repo/cache/_sessions_async.py by tools/redis_async_to_sync.py: do not edit.
-# Edit the async source and run `python tools/redis_async_to_sync.py`.
+# Generated from warp_repo/cache/_sessions_async.py by tools/async_to_sync.py: do not edit.
+# Edit the async source and run `python tools/async_to_sync.py`.
 """The session store: ``session:{session_id}`` hashes that expire when the session does.
 
 Written once, as async code, in ``_sessions_async.py``; ``_sessions_sync.py`` is generated from it by
-``tools/redis_async_to_sync.py``.
+``tools/async_to_sync.py``.
 
 Sessions exist only in Redis, so this store is a store of record, not a cache: when Redis is down or stalled a
 read raises :class:`~warp_repo.cache.CacheUnavailable` (within the client's timeout) rather than guessing, and

@@ -11,7 +11,7 @@ from uuid import UUID
 import psycopg
 import redis
 
-from warp_repo._sql import Eq, Range
+from warp_repo._core.statements import Eq, Range
 from warp_repo.repos import CdrRepo, TrunkRepo
 
 __all__ = ["TrunkLoad", "answer_seizure_ratio", "busiest_trunks", "cached_trunk_count"]

@@ -1,0 +1,1004 @@
+"""Repositories over a psycopg ``AsyncConnection``: generic and tenant-scoped repositories, retried transactions.
+
+Written once, as async code, in ``repository_async.py``; ``repository_sync.py`` is generated from it by
+``tools/async_to_sync.py`` (run it after every edit; CI runs it with ``--check``). Statements come compiled and
+cached from ``_sql``; this module only executes them. A repository never commits: the caller's transaction is
+the unit of work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from copy import copy
+from itertools import islice
+from types import TracebackType
+from typing import Any, LiteralString, Self, TypeVar
+from uuid import UUID, uuid4
+
+import psycopg
+import sqlalchemy as sa
+from psycopg import AsyncConnection, AsyncCursor, sql
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.pq import TransactionStatus
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from warp_models import AuditLog, AuditLogCreate, Row
+from warp_models._columns import OrgScoped, ParentScoped
+from warp_repo._core import statements as _sql
+from warp_repo._core.cursor import Page, check_sortable, decode_cursor, encode_cursor
+from warp_repo._core.retry import RetryPolicy, gave_up, is_retryable, not_idle_error
+from warp_repo._core.statements import SET_TENANT, CreateT, Filter, OrderBy, RepoCore, RowT, Statement, UpdateT
+from warp_repo.audit import Actor, audit_entry
+from warp_repo.errors import (
+    ConnectionUnavailable,
+    NotFound,
+    QueryError,
+    RowSecurityViolation,
+    TenantScopeError,
+    translating,
+)
+
+T = TypeVar("T")
+
+_SAVEPOINT = "warp_repo_atomic"
+
+
+@asynccontextmanager
+async def atomic(conn: AsyncConnection[Any], savepoint: str = _SAVEPOINT) -> AsyncIterator[None]:
+    """All or nothing, the caller's transaction surviving a failure.
+
+    A savepoint of the caller's transaction; on an autocommit connection, a transaction of its own (committed when
+    the block ends). Shared by the repositories and the domain services.
+    """
+    if conn.autocommit:
+        async with conn.transaction():
+            yield
+        return
+    with translating():  # an aborted transaction refuses the savepoint itself (25P02)
+        await conn.execute(f"SAVEPOINT {savepoint}")
+    try:
+        yield
+    except BaseException:
+        try:
+            await conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+            await conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+        except psycopg.Error:  # the connection is gone: the caller's transaction is lost anyway
+            pass
+        raise
+    with translating():
+        await conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+
+
+def own_transaction(conn: AsyncConnection[Any]) -> AbstractAsyncContextManager[object]:
+    """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
+    return conn.transaction() if conn.autocommit else nullcontext()
+
+
+_PARENT_CHECK_CHUNK = 1000
+_PLATFORM_REACH: LiteralString = "SELECT set_config('warp.platform', 'on', true)"
+"""Asks for the platform reach for the rest of the current transaction (granted to the platform role only)."""
+_ROW_SECURITY: LiteralString = "SELECT row_security_active(%s::regclass)"
+_AUDIT_TABLE = "audit_logs"
+
+
+class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
+    """Typed access to one table through an ``AsyncConnection``; rows come back validated as ``RowT``.
+
+    Subclasses name the table's three models once, as type arguments (see ``warp_repo.repos``). Statements run in
+    the caller's transaction and are never committed here (on an autocommit connection, a call of several
+    statements runs in a transaction of its own, as autocommit asks). A driver error is raised as the matching
+    ``warp_repo.errors`` class (chained ``from`` it) when the SDK knows one, else unchanged; after a database
+    error the caller's transaction is aborted, as with any psycopg statement, except in ``copy_in``.
+
+    Every write leaves an audit trail in the same transaction (see ``warp_repo.audit``): one ``audit_logs`` row per
+    row inserted, updated, upserted or deleted (action ``insert``, ``update``, ``upsert`` or ``delete``;
+    ``resource_type`` the table, ``resource_id`` the row's key, ``org_id`` the repository's organization or else
+    the row's, the columns written under ``metadata.changes``, secret values redacted), and one per ``copy_in``
+    call that wrote rows (action ``copy``, the count under ``metadata.rows``). The audit rows of one call go in
+    one pipelined batch; writes to ``audit_logs`` itself are not audited. Under row-level security the audit row
+    is checked like any other: it must belong to the transaction's tenant (or have the platform reach).
+
+    Args:
+        conn: the connection statements run on.
+        actor: who makes the changes, recorded in the audit trail (``for_org(..., actor=...)`` can set it too).
+    """
+
+    def __init__(self, conn: AsyncConnection[Any], *, actor: Actor | None = None) -> None:
+        self._conn = conn
+        self._scope = None
+        self._actor = actor or Actor()
+
+    @property
+    def connection(self) -> AsyncConnection[Any]:
+        """The connection statements run on."""
+        return self._conn
+
+    @property
+    def actor(self) -> Actor:
+        """Who the audit trail says makes this repository's changes."""
+        return self._actor
+
+    def __repr__(self) -> str:
+        scope = f" org_id={self._scope}" if self._scope is not None else ""
+        return f"<{type(self).__name__} {self._info.name}{scope}>"
+
+    # --- execution ---------------------------------------------------------------------------------------------
+
+    async def _fetch(
+        self, stmt: Statement, params: dict[str, Any], scope: UUID | None, platform: bool = False
+    ) -> builtins.list[RowT]:
+        with translating(self.model):
+            async with self._conn.cursor(row_factory=self._rows()) as cur:
+                await self._execute(cur, stmt, params, scope, platform)
+                return await cur.fetchall()
+
+    async def _scalar(self, stmt: Statement, params: dict[str, Any], scope: UUID | None, platform: bool = False) -> Any:
+        with translating(self.model):
+            async with self._conn.cursor() as cur:
+                await self._execute(cur, stmt, params, scope, platform)
+                row = await cur.fetchone()
+                return row[0] if row is not None else None
+
+    async def _tuples(self, stmt: Statement, params: dict[str, Any], scope: UUID | None) -> builtins.list[Any]:
+        with translating(self.model):
+            async with self._conn.cursor() as cur:
+                await self._execute(cur, stmt, params, scope)
+                return await cur.fetchall()
+
+    async def _execute(
+        self,
+        cur: AsyncCursor[Any],
+        stmt: Statement,
+        params: dict[str, Any],
+        scope: UUID | None,
+        platform: bool = False,
+    ) -> None:
+        if scope is None and not platform:
+            await cur.execute(stmt.sql, params)
+            return
+        # The tenant context (or the platform reach) travels with the statement, in one round trip, and lasts
+        # until the transaction ends.
+        async with self._conn.pipeline(), self._own_transaction():
+            if scope is not None:
+                await self._conn.execute(SET_TENANT, (str(scope),))
+            else:
+                await self._conn.execute(_PLATFORM_REACH)
+            await cur.execute(stmt.sql, params)
+
+    def _atomic(self) -> AbstractAsyncContextManager[None]:
+        """All or nothing, the caller's transaction surviving a failure (see :func:`atomic`)."""
+        return atomic(self._conn)
+
+    def _own_transaction(self) -> AbstractAsyncContextManager[object]:
+        """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
+        return own_transaction(self._conn)
+
+    async def _set_tenant(self, scope: UUID | None) -> None:
+        if scope is not None:
+            await self._conn.execute(SET_TENANT, (str(scope),))
+
+    async def _check_parents(self, scope: UUID | None, parents: Iterable[UUID]) -> None:
+        """Refuse parent keys that are not rows of ``scope`` (parent-scoped tables only)."""
+        wanted = set(parents)
+        if scope is None or not wanted:
+            return
+        tenant = self._info.tenant
+        assert isinstance(tenant, ParentScoped)
+        # The parents are read under the tenant context: as the application role, nothing is visible without it.
+        with translating(self.model):
+            async with self._conn.pipeline():
+                await self._conn.execute(SET_TENANT, (str(scope),))
+                cur = await self._conn.execute(_sql.owned_parents(tenant).sql, {"keys": list(wanted), "scope": scope})
+            error = self._not_owned(scope, wanted, await cur.fetchall())
+        if error is not None:
+            raise error
+
+    async def _run_many(self, stmt: Statement, params: builtins.list[dict[str, Any]]) -> builtins.list[RowT]:
+        out: builtins.list[RowT] = []
+        with translating(self.model):
+            async with self._conn.cursor(row_factory=self._rows()) as cur:
+                await cur.executemany(stmt.sql, params, returning=True)
+                async for result in cur.results():
+                    out.extend(await result.fetchall())
+        return out
+
+    # --- audit trail -------------------------------------------------------------------------------------------
+
+    @property
+    def _audited(self) -> bool:
+        return self._info.name != _AUDIT_TABLE
+
+    def _entry(
+        self,
+        action: str,
+        org_id: UUID | None,
+        key: Any = None,
+        changes: Mapping[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> AuditLogCreate:
+        actor = self._actor
+        return audit_entry(
+            action,
+            org_id=org_id,
+            resource_type=self._info.name,
+            resource_id=key,
+            user_id=actor.user_id,
+            api_key_id=actor.api_key_id,
+            ip_address=actor.ip_address,
+            user_agent=actor.user_agent,
+            changes=changes,
+            metadata=metadata,
+        )
+
+    def _row_org(self, row: Row) -> UUID | None:
+        """The organization an audit entry about ``row`` belongs to: the scope, else the row's own."""
+        if self._scope is not None:
+            return self._scope
+        tenant = self._info.tenant
+        return getattr(row, tenant.column) if isinstance(tenant, OrgScoped) else None
+
+    async def _audit_rows(self, action: str, rows: Sequence[RowT], written: Sequence[Iterable[str]]) -> None:
+        """One entry per changed row; ``written[i]`` names the columns written to ``rows[i]``."""
+        if not self._audited or not rows:
+            return
+        key = self._info.key
+        entries = [
+            self._entry(action, self._row_org(row), getattr(row, key), {name: getattr(row, name) for name in names})
+            for row, names in zip(rows, written, strict=True)
+        ]
+        await self._write_audit(entries)
+
+    async def _audit_deleted(self, gone: Sequence[Any]) -> None:
+        """One ``delete`` entry per deleted row; ``gone`` holds (key, organization column if any) tuples."""
+        if not self._audited or not gone:
+            return
+        tenant = self._info.tenant
+        own = isinstance(tenant, OrgScoped)
+        # An organization's own deletion entry cannot reference it (audit_logs.org_id is a foreign key): it names
+        # the organization as its resource only.
+        root = self._info.root
+        entries = []
+        for found in gone:
+            org = None if root else self._scope if self._scope is not None else (found[-1] if own else None)
+            entries.append(self._entry("delete", org, found[0]))
+        await self._write_audit(entries)
+
+    async def _write_audit(self, entries: Sequence[AuditLogCreate]) -> None:
+        """Insert audit entries in one pipelined batch per column set (one round trip for a whole call)."""
+        if not entries:
+            return
+        with translating(AuditLog):
+            async with self._conn.cursor() as cur:
+                for columns, batch in _runs([e.to_db() for e in entries]):
+                    await cur.executemany(_sql.insert_row(AuditLog, columns).sql, batch)
+
+    # --- reads -------------------------------------------------------------------------------------------------
+
+    async def get(self, key: UUID) -> RowT | None:
+        """The row whose key (``id``, or the one-column primary key) is ``key``, or ``None``.
+
+        On a partitioned table the key is ``id`` alone; the partition column is not needed.
+        """
+        stmt = _sql.select_by_key(self.model, self._scope is not None, False)
+        rows = await self._fetch(stmt, {"key": key, **self._scope_params(self._scope)}, self._scope)
+        return rows[0] if rows else None
+
+    async def get_one(self, key: UUID) -> RowT:
+        """The row whose key is ``key``.
+
+        Raises:
+            NotFound: there is none (or it belongs to another organization than the repository's).
+        """
+        row = await self.get(key)
+        if row is None:
+            raise self._not_found(key)
+        return row
+
+    async def get_many(self, keys: Iterable[UUID]) -> builtins.list[RowT]:
+        """The rows whose keys are in ``keys``, in the order of ``keys``; missing keys are skipped."""
+        wanted = builtins.list(dict.fromkeys(keys))
+        if not wanted:
+            return []
+        stmt = _sql.select_by_key(self.model, self._scope is not None, True)
+        rows = await self._fetch(stmt, {"keys": wanted, **self._scope_params(self._scope)}, self._scope)
+        by_key = {getattr(r, self._info.key): r for r in rows}
+        return [by_key[k] for k in wanted if k in by_key]
+
+    async def list(self, *filters: Filter, order_by: OrderBy = (), limit: int | None = None) -> builtins.list[RowT]:
+        """The rows matching every filter, in ``order_by`` order (key last, so the order is total), at most ``limit``.
+
+        Raises:
+            TenantScopeError: the table holds tenant data and the repository is not scoped (``for_org``).
+        """
+        self._require_scope("list")
+        return await self._list(filters, order_by, limit, self._scope)
+
+    async def _list(
+        self,
+        filters: Sequence[Filter],
+        order_by: OrderBy,
+        limit: int | None,
+        scope: UUID | None,
+        platform: bool = False,
+    ) -> builtins.list[RowT]:
+        where, params = _sql.bind_filters(self._info, filters)
+        order = _sql.parse_order(self._info, order_by) if order_by else ()
+        stmt = _sql.select_rows(self.model, where, scope is not None, order, limit is not None)
+        if limit is not None:
+            params["limit"] = limit
+        return await self._fetch(stmt, params | self._scope_params(scope), scope, platform)
+
+    async def count(self, *filters: Filter) -> int:
+        """How many rows match every filter.
+
+        Raises:
+            TenantScopeError: the table holds tenant data and the repository is not scoped (``for_org``).
+        """
+        self._require_scope("count")
+        return await self._count(filters, self._scope)
+
+    async def _count(self, filters: Sequence[Filter], scope: UUID | None, platform: bool = False) -> int:
+        where, params = _sql.bind_filters(self._info, filters)
+        stmt = _sql.count_rows(self.model, where, scope is not None)
+        return int(await self._scalar(stmt, params | self._scope_params(scope), scope, platform))
+
+    async def exists(self, *filters: Filter) -> bool:
+        """Whether any row matches every filter.
+
+        Raises:
+            TenantScopeError: the table holds tenant data and the repository is not scoped (``for_org``).
+        """
+        self._require_scope("exists")
+        where, params = _sql.bind_filters(self._info, filters)
+        stmt = _sql.exists_rows(self.model, where, self._scope is not None)
+        return bool(await self._scalar(stmt, params | self._scope_params(self._scope), self._scope))
+
+    async def page(
+        self, *filters: Filter, after: str | None = None, limit: int = 50, order_by: OrderBy = ()
+    ) -> Page[RowT]:
+        """One page of the rows matching every filter, by keyset: stable however rows are added meanwhile.
+
+        Args:
+            filters: conditions every row meets.
+            after: the ``next_cursor`` of the previous page; ``None`` for the first page.
+            limit: the most rows a page holds.
+            order_by: the ordering (the key column is appended to make it total); pass the same on every page.
+
+        Raises:
+            InvalidCursor: ``after`` was altered or belongs to another table, scope or ordering.
+            TenantScopeError: the table holds tenant data and the repository is not scoped (``for_org``).
+        """
+        self._require_scope("page")
+        return await self._page(filters, after, limit, order_by, self._scope)
+
+    async def _page(
+        self,
+        filters: Sequence[Filter],
+        after: str | None,
+        limit: int,
+        order_by: OrderBy,
+        scope: UUID | None,
+        platform: bool = False,
+    ) -> Page[RowT]:
+        if limit < 1:
+            raise QueryError(f"page(limit={limit}): a page holds at least one row")
+        order = _sql.parse_order(self._info, order_by)
+        check_sortable(self._info, order)
+        where, params = _sql.bind_filters(self._info, filters)
+        keyset = None
+        if after is not None:
+            position = decode_cursor(after, self._info, scope, order)
+            keyset = tuple(v is None for v in position)
+            params |= {f"k{i}": v for i, v in enumerate(position)}
+        stmt = _sql.select_rows(self.model, where, scope is not None, order, True, keyset)
+        params["limit"] = limit + 1
+        rows = await self._fetch(stmt, params | self._scope_params(scope), scope, platform)
+        if len(rows) <= limit:
+            return Page(rows, None)
+        items = rows[:limit]
+        return Page(items, encode_cursor(self._info, scope, order, items[-1]))
+
+    # --- writes ------------------------------------------------------------------------------------------------
+
+    async def insert(self, create: CreateT) -> RowT:
+        """Insert one row; columns left out of ``create`` take their server defaults, returned filled in.
+
+        Raises:
+            Conflict: a unique key is taken. InvalidReference: a foreign key points at no row.
+            TenantScopeError: scoped, and the row belongs to another organization.
+        """
+        if self._scope is None and self._info.root:
+            return await self._insert_organization(create)
+        values, parent = self._insert_values(create, self._scope)
+        stmt = _sql.insert_row(self.model, tuple(values))
+        async with self._own_transaction():
+            await self._check_parents(self._scope, [parent] if parent is not None else [])
+            rows = await self._fetch(stmt, _prefixed(values), self._scope)
+            await self._audit_rows("insert", rows, [values])
+        return rows[0]
+
+    async def _insert_organization(self, create: CreateT) -> RowT:
+        """An unscoped insert into the organizations table: the new row is its own tenant.
+
+        The row's id (a new UUID when ``create`` has none) is set as the transaction's tenant context before the
+        ``INSERT``, so the tenant policy lets the application role create it; the context stays set afterwards,
+        as after any scoped call.
+        """
+        key = self._info.key
+        org_id = getattr(create, key, None) or uuid4()
+        scoped = copy(self)
+        scoped._scope = org_id
+        return await scoped.insert(create.model_copy(update={key: org_id}) if key not in create.given() else create)
+
+    async def insert_many(self, creates: Iterable[CreateT]) -> builtins.list[RowT]:
+        """Insert rows in one pipelined batch per column set; the rows come back in the order given.
+
+        Unscoped, rows of the organizations table are inserted one by one, each as its own tenant (see ``insert``).
+        """
+        if self._scope is None and self._info.root:
+            async with self._own_transaction():
+                return [await self._insert_organization(c) for c in creates]
+        prepared = [self._insert_values(c, self._scope) for c in creates]
+        out: builtins.list[RowT] = []
+        async with self._own_transaction():
+            await self._check_parents(self._scope, [p for _, p in prepared if p is not None])
+            await self._set_tenant(self._scope)
+            for columns, batch in _runs([v for v, _ in prepared]):
+                out.extend(await self._run_many(_sql.insert_row(self.model, columns), batch))
+            await self._audit_rows("insert", out, [v for v, _ in prepared])
+        return out
+
+    async def update(self, key: UUID, patch: UpdateT) -> RowT:
+        """Change the fields ``patch`` was given (and ``updated_at``, where the table has it); return the row.
+
+        Raises:
+            NotFound: no row has that key (in the repository's organization).
+            TenantScopeError: scoped, and the patch would move the row to another organization.
+        """
+        values, parent = self._patch_values(patch, self._scope)
+        if not values:
+            return await self.get_one(key)
+        stmt = _sql.update_row(self.model, tuple(values), self._scope is not None)
+        params = _prefixed(values) | {"key": key} | self._scope_params(self._scope)
+        async with self._own_transaction():
+            await self._check_parents(self._scope, [parent] if parent is not None else [])
+            rows = await self._fetch(stmt, params, self._scope)
+            await self._audit_rows("update", rows, [values])
+        if not rows:
+            raise self._not_found(key)
+        return rows[0]
+
+    async def upsert(self, create: CreateT, on: Sequence[str] | None = None) -> RowT:
+        """Insert the row, or update the given columns of the row that holds the same key ``on``.
+
+        Args:
+            create: the row.
+            on: the columns of a unique key as stored (a partitioned table's keys include the partition
+                column); the primary key when ``None``.
+
+        Raises:
+            QueryError: ``on`` is not a unique key of the table.
+            TenantScopeError: scoped, and the row holding that key belongs to another organization.
+        """
+        rows = await self.upsert_many([create], on)
+        return rows[0]
+
+    async def upsert_many(self, creates: Iterable[CreateT], on: Sequence[str] | None = None) -> builtins.list[RowT]:
+        """``upsert`` for many rows, in one pipelined batch per column set; rows come back in the order given."""
+        key = self._conflict_on(on)
+        prepared = [self._insert_values(c, self._scope) for c in creates]
+        scoped = self._scope is not None
+        out: builtins.list[RowT] = []
+        # A row found in another organization is only known once the earlier rows are written: undo them too.
+        async with self._atomic() if scoped and len(prepared) > 1 else self._own_transaction():
+            await self._check_parents(self._scope, [p for _, p in prepared if p is not None])
+            await self._set_tenant(self._scope)
+            for columns, batch in _runs([v for v, _ in prepared]):
+                stmt = _sql.upsert_row(self.model, columns, key, scoped)
+                params = [p | self._scope_params(self._scope) for p in batch]
+                try:
+                    out.extend(await self._upsert_batch(stmt, params, key))
+                except RowSecurityViolation as exc:
+                    # Under row-level security, ON CONFLICT meets a row the tenant cannot see: held elsewhere.
+                    if not scoped:
+                        raise
+                    raise self._held_elsewhere(key) from exc.__cause__
+            await self._audit_rows("upsert", out, [v for v, _ in prepared])
+        return out
+
+    async def _upsert_batch(
+        self, stmt: Statement, params: builtins.list[dict[str, Any]], key: tuple[str, ...]
+    ) -> builtins.list[RowT]:
+        """Run one pipelined upsert batch; a row that comes back empty is held by another organization."""
+        out: builtins.list[RowT] = []
+        with translating(self.model):
+            async with self._conn.cursor(row_factory=self._rows()) as cur:
+                await cur.executemany(stmt.sql, params, returning=True)
+                async for result in cur.results():
+                    found = await result.fetchall()
+                    if not found:
+                        raise self._held_elsewhere(key)
+                    out.extend(found)
+        return out
+
+    async def delete(self, key: UUID) -> bool:
+        """Delete the row whose key is ``key``; whether there was one (in the repository's organization)."""
+        stmt = _delete_returning(self.model, None, self._scope is not None)
+        async with self._own_transaction():
+            gone = await self._tuples(stmt, {"key": key, **self._scope_params(self._scope)}, self._scope)
+            await self._audit_deleted(gone)
+        return bool(gone)
+
+    async def delete_where(self, *filters: Filter) -> int:
+        """Delete the rows matching every filter (at least one); how many were deleted.
+
+        Raises:
+            QueryError: no filter was given (emptying a table takes an explicit statement).
+            TenantScopeError: the table holds tenant data and the repository is not scoped (``for_org``).
+        """
+        if not filters:
+            raise QueryError("delete_where() needs at least one filter; it never empties a table")
+        self._require_scope("delete_where")
+        where, params = _sql.bind_filters(self._info, filters)
+        stmt = _delete_returning(self.model, where, self._scope is not None)
+        async with self._own_transaction():
+            gone = await self._tuples(stmt, params | self._scope_params(self._scope), self._scope)
+            await self._audit_deleted(gone)
+        return len(gone)
+
+    async def copy_in(self, rows: Iterable[CreateT | Mapping[str, Any]]) -> int:
+        """Stream rows into the table with ``COPY ... FROM STDIN (FORMAT BINARY)``; how many were written.
+
+        Mappings are validated with the create model as they stream (scoped, one without ``org_id`` takes the
+        repository's); a ``pydantic.ValidationError`` then names the row's index (0-based) first in each error's
+        ``loc``, e.g. ``(50001, 'start_time')``. Create models are taken as validated already. The rows go in
+        under a savepoint of the caller's transaction (on an autocommit connection, in a transaction of their
+        own): when any row fails, validation or database error alike, none of them stays and the caller's
+        transaction remains usable.
+
+        Where row-level security applies to the current role (``row_security_active``, asked once per call),
+        PostgreSQL refuses ``COPY FROM`` into the table: the rows are then copied into a temporary staging table
+        (unique to the call, dropped at the end) and moved in with ``INSERT ... SELECT``, so the policies check
+        every row. A row the policies refuse (another organization than the transaction's tenant context, SQLSTATE
+        42501) raises ``TenantScopeError``, chained from the driver's error, and leaves no row. A superuser or a
+        role that bypasses row-level security copies straight into the table.
+
+        The audit trail gets one entry per call that wrote rows (action ``copy``, the count under
+        ``metadata.rows``), not one per row.
+        """
+        async with self._atomic():
+            return await self._copy(rows)
+
+    async def _copy(self, rows: Iterable[CreateT | Mapping[str, Any]]) -> int:
+        scope = self._scope
+        await self._set_tenant(scope)
+        staging = await self._staging()
+        orgs: set[Any] = set()
+        items = self._ingest(rows, scope, orgs)
+        if scope is None or not isinstance(self._info.tenant, ParentScoped):
+            written = await self._copy_stream(items, staging)
+        else:
+            # Parents are checked before their rows are sent: no other statement can run while a COPY streams.
+            written = 0
+            for chunk in _chunks(items, _PARENT_CHECK_CHUNK):
+                await self._check_parents(scope, {parent for _, parent in chunk if parent is not None})
+                written += await self._copy_stream(iter(chunk), staging)
+        if staging is not None:
+            await self._conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(staging)))
+        if written and self._audited:
+            org = scope if scope is not None else (next(iter(orgs)) if len(orgs) == 1 else None)
+            await self._write_audit([self._entry("copy", org, metadata={"rows": written})])
+        return written
+
+    async def _staging(self) -> str | None:
+        """A new temporary table shaped like this one when row-level security applies (``COPY`` refuses it)."""
+        with translating(self.model):
+            cur = await self._conn.execute(_ROW_SECURITY, (self._info.name,))
+            found = await cur.fetchone()
+        if found is None or not found[0]:
+            return None
+        staging = f"warp_copy_{uuid4().hex}"
+        await self._conn.execute(
+            sql.SQL("CREATE TEMPORARY TABLE {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
+                sql.Identifier(staging), sql.Identifier(self._info.name)
+            )
+        )
+        return staging
+
+    async def _copy_stream(self, items: Iterator[tuple[dict[str, Any], UUID | None]], staging: str | None) -> int:
+        """``COPY`` rows; a new ``COPY`` starts whenever the set of columns given changes.
+
+        With a staging table, each ``COPY`` goes there and its rows are then moved into the table.
+        """
+        written = 0
+        pending = next(items, None)
+        with translating(self.model):
+            async with self._conn.cursor() as cur:
+                while pending is not None:
+                    columns = tuple(pending[0])
+                    stmt = _sql.copy_rows(self.model, columns)
+                    target: sql.SQL | sql.Composed = sql.SQL(stmt.sql)
+                    if staging is not None:
+                        target = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+                            sql.Identifier(staging), _names(columns)
+                        )
+                    async with cur.copy(target) as copy_:
+                        copy_.set_types(builtins.list(stmt.types))
+                        while pending is not None and tuple(pending[0]) == columns:
+                            await copy_.write_row(builtins.list(pending[0].values()))
+                            written += 1
+                            pending = next(items, None)
+                    if staging is not None:
+                        await self._move_staged(cur, staging, columns)
+        return written
+
+    async def _move_staged(self, cur: AsyncCursor[Any], staging: str, columns: tuple[str, ...]) -> None:
+        """Move the staged rows into the table, through its policies, and empty the staging table."""
+        names = _names(columns)
+        move = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
+            sql.Identifier(self._info.name), names, names, sql.Identifier(staging)
+        )
+        try:
+            await cur.execute(move)
+        except psycopg.errors.InsufficientPrivilege as exc:
+            where = f"organization {self._scope}" if self._scope is not None else "the transaction's tenant context"
+            raise TenantScopeError(
+                f"{self._info.name}: row-level security refused a copied row: it belongs to another organization "
+                f"than {where} (SQLSTATE 42501); no row was written"
+            ) from exc
+        await cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(staging)))
+
+    def _ingest(
+        self, rows: Iterable[CreateT | Mapping[str, Any]], scope: UUID | None, orgs: set[Any]
+    ) -> Iterator[tuple[dict[str, Any], UUID | None]]:
+        """The rows as values to copy; unscoped, the organizations they belong to are collected in ``orgs``."""
+        tenant = self._info.tenant
+        column = tenant.column if scope is None and isinstance(tenant, OrgScoped) else None
+        for index, item in enumerate(rows):
+            values, parent = self._insert_values(self._validated(index, item, scope), scope)
+            if column is not None:
+                orgs.add(values.get(column))
+            yield values, parent
+
+    def _not_found(self, key: UUID) -> NotFound:
+        where = f" in organization {self._scope}" if self._scope is not None else ""
+        return NotFound(f"{self._info.name}: no row with {self._info.key} = {key}{where}", table=self._info.name)
+
+
+class AsyncTenantRepo(AsyncRepo[RowT, CreateT, UpdateT]):
+    """A repository of a table holding tenant data: scoped with ``for_org``, or read by organization.
+
+    Unscoped, it reads and writes single rows by key; reading or deleting many rows needs a scope, and reading
+    across organizations goes through the methods named ``unscoped_platform_*``.
+    """
+
+    _tenant_api = True
+
+    def for_org(self, org_id: UUID, *, actor: Actor | None = None) -> Self:
+        """This repository limited to one organization.
+
+        Every read sees only that organization's rows, inserts are stamped with it, a write whose row belongs
+        to another organization raises ``TenantScopeError``, and each statement first sets the transaction's
+        tenant context (``set_config('warp.org_id', ..., true)``, transaction-local).
+
+        Args:
+            org_id: the organization.
+            actor: who makes the changes, for the audit trail; this repository's actor when ``None``.
+        """
+        if not isinstance(org_id, UUID):
+            raise TenantScopeError(
+                f"{type(self).__name__}.for_org() takes the organization's UUID, not {type(org_id).__name__}"
+                + (": a repository scoped to no organization would see nothing" if org_id is None else "")
+                + "; convert a string with uuid.UUID(text) where it enters the service, and refuse what does not parse"
+            )
+        scoped = copy(self)
+        scoped._scope = org_id
+        if actor is not None:
+            scoped._actor = actor
+        return scoped
+
+    async def by_org(self, org_id: UUID) -> builtins.list[RowT]:
+        """Every row of organization ``org_id``, in key order.
+
+        Raises:
+            TenantScopeError: the repository is scoped to another organization.
+        """
+        self._refuse_other_org(org_id, "by_org")
+        return await self._list((), (self._info.key,), None, org_id)
+
+    async def unscoped_platform_list(
+        self, *filters: Filter, order_by: OrderBy = (), limit: int | None = None
+    ) -> builtins.list[RowT]:
+        """``list`` across every organization: for platform operators and jobs, never for a tenant's request.
+
+        The statement asks for the platform reach (``set_config('warp.platform', 'on', true)``, in the same round
+        trip; it lasts until the transaction ends). Under row-level security only a member of the platform role
+        is granted it: an application login sees no more than its tenant context allows (nothing without one).
+
+        Raises:
+            TenantScopeError: the repository is scoped (``for_org``): a scoped repository never reads wider.
+        """
+        self._refuse_other_org(None, "unscoped_platform_list")
+        return await self._list(filters, order_by, limit, None, True)
+
+    async def unscoped_platform_count(self, *filters: Filter) -> int:
+        """``count`` across every organization (unscoped repositories only)."""
+        self._refuse_other_org(None, "unscoped_platform_count")
+        return await self._count(filters, None, True)
+
+    async def unscoped_platform_page(
+        self, *filters: Filter, after: str | None = None, limit: int = 50, order_by: OrderBy = ()
+    ) -> Page[RowT]:
+        """``page`` across every organization (unscoped repositories only)."""
+        self._refuse_other_org(None, "unscoped_platform_page")
+        return await self._page(filters, after, limit, order_by, None, True)
+
+
+@functools.cache
+def _delete_returning(row: type[Row], where: _sql.WhereShape | None, scoped: bool) -> Statement:
+    """``DELETE`` the row ``%(key)s`` (``where`` is ``None``) or the rows matching filters.
+
+    Each deleted row returns its key and, where the table has one, its organization column: what the audit trail
+    records.
+    """
+    t = _sql.info(row)
+    returned = [t.table.c[t.key]]
+    if isinstance(t.tenant, OrgScoped) and t.tenant.column != t.key:
+        returned.append(t.table.c[t.tenant.column])
+    if where is None:
+        cond = [t.table.c[t.key] == sa.bindparam("key"), *([_sql.scope_clause(t)] if scoped else [])]
+    else:
+        cond = _sql._where(t, where, scoped)
+    compiled = sa.delete(t.table).where(*cond).returning(*returned).compile(dialect=_sql._DIALECT)
+    return Statement(compiled.string, tuple(compiled.params))
+
+
+def _names(columns: Iterable[str]) -> sql.Composed:
+    return sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+
+
+def _prefixed(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {f"v_{name}": value for name, value in values.items()}
+
+
+def _chunks(items: Iterator[T], size: int) -> Iterator[builtins.list[T]]:
+    while chunk := builtins.list(islice(items, size)):
+        yield chunk
+
+
+def _runs(rows: Sequence[dict[str, Any]]) -> Iterator[tuple[tuple[str, ...], builtins.list[dict[str, Any]]]]:
+    """Consecutive rows with the same column set, as (columns, bind parameters); order is kept."""
+    start = 0
+    while start < len(rows):
+        columns = tuple(rows[start])
+        end = start
+        while end < len(rows) and tuple(rows[end]) == columns:
+            end += 1
+        yield columns, [_prefixed(r) for r in rows[start:end]]
+        start = end
+
+
+async def async_transaction(
+    target: AsyncConnection[Any] | AsyncConnectionPool[Any],
+    fn: Callable[[AsyncConnection[Any]], Awaitable[T]],
+    *,
+    retries: int | None = None,
+    policy: RetryPolicy | None = None,
+) -> T:
+    """Run ``fn(conn)`` in a transaction, running it again after a serialization failure or deadlock.
+
+    Each attempt is a whole transaction (``BEGIN`` ... ``COMMIT``), so ``fn`` must do all its work through the
+    connection it is given and be safe to run more than once; its effects are committed exactly once.
+
+    Args:
+        target: a connection outside any transaction, or a pool to take one from.
+        fn: the unit of work.
+        retries: how many times to run it again (overrides ``policy.retries``); 5 by default.
+        policy: the backoff between attempts.
+
+    Raises:
+        SerializationFailure: the last allowed attempt failed too (``attempts`` says how many ran).
+        QueryError: the connection is already inside a transaction.
+    """
+    if isinstance(target, AsyncConnectionPool):
+        async with target.connection() as conn:
+            return await _attempts(conn, fn, _policy(retries, policy))
+    return await _attempts(target, fn, _policy(retries, policy))
+
+
+def _policy(retries: int | None, policy: RetryPolicy | None) -> RetryPolicy:
+    policy = policy or RetryPolicy()
+    if retries is None:
+        return policy
+    return RetryPolicy(retries=retries, base_delay=policy.base_delay, max_delay=policy.max_delay)
+
+
+async def _attempts(
+    conn: AsyncConnection[Any], fn: Callable[[AsyncConnection[Any]], Awaitable[T]], policy: RetryPolicy
+) -> T:
+    attempt = 0
+    while True:
+        attempt += 1
+        if conn.info.transaction_status != TransactionStatus.IDLE:
+            raise not_idle_error()
+        try:
+            async with conn.transaction():
+                return await fn(conn)
+        except Exception as exc:
+            if not is_retryable(exc):
+                raise
+            if attempt > policy.retries:
+                raise gave_up(exc, attempt) from exc
+        await asyncio.sleep(policy.delay(attempt))
+
+
+_RESET_SESSION = "RESET ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP"
+"""Undo what a borrower may have left in the session: settings (``warp.org_id`` set session-wide, a
+``search_path``), listeners, advisory locks and temporary tables. Prepared statements are kept: they are the
+driver's, and they are what makes the cached statements fast."""
+
+
+async def _reset_session(conn: AsyncConnection[Any]) -> None:
+    autocommit = conn.autocommit
+    await conn.set_autocommit(True)
+    await conn.execute(_RESET_SESSION)
+    await conn.set_autocommit(autocommit)
+
+
+async def _read_only(conn: AsyncConnection[Any]) -> None:
+    await conn.set_read_only(True)
+
+
+class AsyncDatabase:
+    """Pooled connections for the repositories: one pool for writes and, optionally, one for reads.
+
+    Sessions run in UTC (``TimeZone=UTC``, so ``DEFAULT NOW()`` stores UTC like the SDK does), a connection is
+    checked before it is lent and its session state reset when it comes back, and waiting for a connection is
+    bounded by ``timeout``::
+
+        async with AsyncDatabase(url, read_url=replica_url) as db:
+            async with db.connection() as conn:          # committed when the block ends without error
+                await AsyncTrunkRepo(conn).for_org(org_id).insert(create)
+            async with db.read_connection() as conn:     # a read-only session, on the replica when there is one
+                rows = await AsyncTrunkRepo(conn).by_org(org_id)
+            await db.transaction(unit_of_work)           # retried on serialization failures
+
+    Args:
+        url: the primary database.
+        read_url: a replica for ``read_connection``; reads go to the primary when ``None``.
+        min_size: connections each pool keeps open.
+        max_size: the most connections each pool opens.
+        timeout: seconds to wait for a free connection before ``ConnectionUnavailable``.
+        name: a prefix for the pools' names, in logs and errors.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        read_url: str | None = None,
+        min_size: int = 1,
+        max_size: int = 10,
+        timeout: float = 10.0,
+        name: str = "warp",
+    ) -> None:
+        self._timeout = timeout
+        self._max_size = max_size
+        self._write = self._pool(url, f"{name}-write", min_size, max_size, None)
+        self._read = self._pool(read_url, f"{name}-read", min_size, max_size, _read_only) if read_url else None
+
+    def _pool(
+        self,
+        url: str,
+        name: str,
+        min_size: int,
+        max_size: int,
+        configure: Callable[[AsyncConnection[Any]], Awaitable[None]] | None,
+    ) -> AsyncConnectionPool[AsyncConnection[Any]]:
+        options = conninfo_to_dict(url).get("options")
+        utc = f"{options} -c TimeZone=UTC" if options else "-c TimeZone=UTC"
+        return AsyncConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=self._timeout,
+            name=name,
+            kwargs={"options": utc},
+            configure=configure,
+            check=AsyncConnectionPool.check_connection,
+            reset=_reset_session,
+            open=False,
+        )
+
+    async def open(self) -> None:
+        """Open the pools and wait until each holds ``min_size`` connections (at most ``timeout`` seconds)."""
+        for pool in self._pools():
+            try:
+                await pool.open(wait=True, timeout=self._timeout)
+            except PoolTimeout as exc:
+                raise self._unavailable(pool) from exc
+
+    async def close(self) -> None:
+        """Close the pools; connections lent out are closed when they come back."""
+        for pool in self._pools():
+            await pool.close()
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection[Any]]:
+        """A connection of the write pool: committed when the block ends normally, rolled back on an error.
+
+        Raises:
+            ConnectionUnavailable: no connection became free within ``timeout``.
+        """
+        async with self._lend(self._write) as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[AsyncConnection[Any]]:
+        """A read-only connection of the read pool (the write pool when there is no replica).
+
+        Raises:
+            ConnectionUnavailable: no connection became free within ``timeout``.
+        """
+        if self._read is None:
+            async with self._lend(self._write) as conn:
+                await conn.set_read_only(True)
+                try:
+                    yield conn
+                except BaseException:
+                    await conn.rollback()
+                    raise
+                else:
+                    # A read-only transaction has nothing to undo; committing keeps the driver's prepared statements,
+                    # which a rollback would discard.
+                    await conn.commit()
+                finally:
+                    await conn.set_read_only(False)
+        else:
+            async with self._lend(self._read) as conn:
+                yield conn
+
+    async def transaction(
+        self,
+        fn: Callable[[AsyncConnection[Any]], Awaitable[T]],
+        *,
+        retries: int | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> T:
+        """Run ``fn`` in a transaction of a write connection, retried on serialization failures and deadlocks."""
+        async with self._lend(self._write) as conn:
+            return await _attempts(conn, fn, _policy(retries, policy))
+
+    @asynccontextmanager
+    async def _lend(self, pool: AsyncConnectionPool[AsyncConnection[Any]]) -> AsyncIterator[AsyncConnection[Any]]:
+        lent = False
+        try:
+            async with pool.connection(timeout=self._timeout) as conn:
+                lent = True
+                yield conn
+        except PoolTimeout as exc:
+            if lent:
+                raise
+            raise self._unavailable(pool) from exc
+
+    def _unavailable(self, pool: AsyncConnectionPool[AsyncConnection[Any]]) -> ConnectionUnavailable:
+        return ConnectionUnavailable(
+            f"no connection of pool {pool.name} became free within {self._timeout:g} s (max_size={self._max_size}): "
+            "raise max_size or timeout, keep transactions shorter, or check that the database answers"
+        )
+
+    def _pools(self) -> builtins.list[AsyncConnectionPool[AsyncConnection[Any]]]:
+        return [self._write] if self._read is None else [self._write, self._read]

@@ -1,0 +1,134 @@
+"""What every domain service shares: a connection, statements run with their reach, all-or-nothing blocks.
+
+Written once, as async code, in ``service_async.py``; ``service_sync.py`` is generated from it by
+``tools/async_to_sync.py``. Like the repositories, a service never commits: the caller's transaction is the unit
+of work, and work of several statements runs under a savepoint of it (on an autocommit connection, in a
+transaction of its own).
+
+Every statement says what it reaches, which is what row-level security (migration 20261122_008) checks:
+
+* one organization (its id): the transaction's tenant context ``warp.org_id`` is set first;
+* ``PLATFORM``: rows of every organization (the SIP edge finding a trunk by user name, the inventory of unassigned
+  numbers); the transaction asks for the platform reach (``warp.platform``), which only a member of the platform
+  (or owner) role is granted, so an application login gets nothing from it;
+* nothing (``None``): shared reference data every role may read (the rate deck).
+
+The setting goes in the same round trip as the statement and, like the repositories' tenant context, lasts until
+the transaction ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from enum import Enum
+from typing import Any, LiteralString, TypeVar
+from uuid import UUID
+
+from psycopg import AsyncConnection, AsyncCursor
+from psycopg.rows import BaseRowFactory
+
+from warp_models import Row
+from warp_repo._core.repository_async import atomic, own_transaction
+from warp_repo._core.statements import SET_TENANT
+from warp_repo.errors import translating
+
+T = TypeVar("T")
+
+_SAVEPOINT = "warp_domain_atomic"
+_PLATFORM_REACH: LiteralString = "SELECT set_config('warp.platform', 'on', true)"
+
+
+class Reach(Enum):
+    """What a statement reaches beyond one organization."""
+
+    PLATFORM = "platform"
+    """Rows of every organization: platform work (needs a member of the platform role under row-level security)."""
+
+
+PLATFORM = Reach.PLATFORM
+
+Scope = UUID | Reach | None
+"""An organization's id, ``PLATFORM``, or ``None`` for shared reference data."""
+
+
+class AsyncService:
+    """The base of the domain services: statements over an ``AsyncConnection``, each with its reach."""
+
+    def __init__(self, conn: AsyncConnection[Any]) -> None:
+        self._conn = conn
+
+    @property
+    def connection(self) -> AsyncConnection[Any]:
+        """The connection statements run on."""
+        return self._conn
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    async def _all(
+        self,
+        sql: LiteralString,
+        params: Mapping[str, Any],
+        factory: BaseRowFactory[T],
+        org: Scope = None,
+        table: type[Row] | None = None,
+    ) -> list[T]:
+        """Every row of a statement, made by ``factory``; driver errors raised as ``warp_repo.errors``."""
+        with translating(table):
+            async with self._conn.cursor(row_factory=factory) as cur:
+                await self._execute(cur, sql, params, org)
+                return await cur.fetchall()
+
+    async def _first(
+        self,
+        sql: LiteralString,
+        params: Mapping[str, Any],
+        factory: BaseRowFactory[T],
+        org: Scope = None,
+        table: type[Row] | None = None,
+    ) -> T | None:
+        """The first row of a statement, or ``None``."""
+        with translating(table):
+            async with self._conn.cursor(row_factory=factory) as cur:
+                await self._execute(cur, sql, params, org)
+                return await cur.fetchone()
+
+    async def _run(
+        self, sql: LiteralString, params: Mapping[str, Any], org: Scope = None, table: type[Row] | None = None
+    ) -> int:
+        """Run a statement that returns no rows; how many rows it changed."""
+        with translating(table):
+            async with self._conn.cursor() as cur:
+                await self._execute(cur, sql, params, org)
+                return cur.rowcount
+
+    async def _execute(self, cur: AsyncCursor[Any], sql: LiteralString, params: Mapping[str, Any], org: Scope) -> None:
+        if org is None:
+            await cur.execute(sql, params)
+            return
+        # The setting travels with the statement, in one round trip, and lasts until the transaction ends.
+        async with self._conn.pipeline(), self._own_transaction():
+            await self._reach(org)
+            await cur.execute(sql, params)
+
+    async def _reach(self, org: UUID | Reach) -> None:
+        if isinstance(org, Reach):
+            await self._conn.execute(_PLATFORM_REACH)
+        else:
+            await self._conn.execute(SET_TENANT, (str(org),))
+
+    @asynccontextmanager
+    async def _platform(self) -> AsyncIterator[None]:
+        """A block whose statements (a repository's included) have the platform reach."""
+        async with self._own_transaction():
+            await self._reach(PLATFORM)
+            yield
+
+    def _own_transaction(self) -> AbstractAsyncContextManager[object]:
+        """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
+        return own_transaction(self._conn)
+
+    def _atomic(self) -> AbstractAsyncContextManager[None]:
+        """All or nothing, the caller's transaction surviving a failure (savepoint, or a transaction of its own)."""
+        return atomic(self._conn, _SAVEPOINT)

@@ -1,0 +1,133 @@
+# Generated from warp_repo/_core/service_async.py by tools/async_to_sync.py: do not edit.
+# Edit the async source and run `python tools/async_to_sync.py`.
+"""What every domain service shares: a connection, statements run with their reach, all-or-nothing blocks.
+
+Written once, as async code, in ``service_async.py``; ``service_sync.py`` is generated from it by
+``tools/async_to_sync.py``. Like the repositories, a service never commits: the caller's transaction is the unit
+of work, and work of several statements runs under a savepoint of it (on an autocommit connection, in a
+transaction of its own).
+
+Every statement says what it reaches, which is what row-level security (migration 20261122_008) checks:
+
+* one organization (its id): the transaction's tenant context ``warp.org_id`` is set first;
+* ``PLATFORM``: rows of every organization (the SIP edge finding a trunk by user name, the inventory of unassigned
+  numbers); the transaction asks for the platform reach (``warp.platform``), which only a member of the platform
+  (or owner) role is granted, so an application login gets nothing from it;
+* nothing (``None``): shared reference data every role may read (the rate deck).
+
+The setting goes in the same round trip as the statement and, like the repositories' tenant context, lasts until
+the transaction ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from enum import Enum
+from typing import Any, LiteralString, TypeVar
+from uuid import UUID
+
+from psycopg import Connection, Cursor
+from psycopg.rows import BaseRowFactory
+
+from warp_models import Row
+from warp_repo._core.repository_sync import atomic, own_transaction
+from warp_repo._core.statements import SET_TENANT
+from warp_repo.errors import translating
+
+T = TypeVar("T")
+
+_SAVEPOINT = "warp_domain_atomic"
+_PLATFORM_REACH: LiteralString = "SELECT set_config('warp.platform', 'on', true)"
+
+
+class Reach(Enum):
+    """What a statement reaches beyond one organization."""
+
+    PLATFORM = "platform"
+    """Rows of every organization: platform work (needs a member of the platform role under row-level security)."""
+
+
+PLATFORM = Reach.PLATFORM
+
+Scope = UUID | Reach | None
+"""An organization's id, ``PLATFORM``, or ``None`` for shared reference data."""
+
+
+class Service:
+    """The base of the domain services: statements over an ``Connection``, each with its reach."""
+
+    def __init__(self, conn: Connection[Any]) -> None:
+        self._conn = conn
+
+    @property
+    def connection(self) -> Connection[Any]:
+        """The connection statements run on."""
+        return self._conn
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    def _all(
+        self,
+        sql: LiteralString,
+        params: Mapping[str, Any],
+        factory: BaseRowFactory[T],
+        org: Scope = None,
+        table: type[Row] | None = None,
+    ) -> list[T]:
+        """Every row of a statement, made by ``factory``; driver errors raised as ``warp_repo.errors``."""
+        with translating(table), self._conn.cursor(row_factory=factory) as cur:
+            self._execute(cur, sql, params, org)
+            return cur.fetchall()
+
+    def _first(
+        self,
+        sql: LiteralString,
+        params: Mapping[str, Any],
+        factory: BaseRowFactory[T],
+        org: Scope = None,
+        table: type[Row] | None = None,
+    ) -> T | None:
+        """The first row of a statement, or ``None``."""
+        with translating(table), self._conn.cursor(row_factory=factory) as cur:
+            self._execute(cur, sql, params, org)
+            return cur.fetchone()
+
+    def _run(
+        self, sql: LiteralString, params: Mapping[str, Any], org: Scope = None, table: type[Row] | None = None
+    ) -> int:
+        """Run a statement that returns no rows; how many rows it changed."""
+        with translating(table), self._conn.cursor() as cur:
+            self._execute(cur, sql, params, org)
+            return cur.rowcount
+
+    def _execute(self, cur: Cursor[Any], sql: LiteralString, params: Mapping[str, Any], org: Scope) -> None:
+        if org is None:
+            cur.execute(sql, params)
+            return
+        # The setting travels with the statement, in one round trip, and lasts until the transaction ends.
+        with self._conn.pipeline(), self._own_transaction():
+            self._reach(org)
+            cur.execute(sql, params)
+
+    def _reach(self, org: UUID | Reach) -> None:
+        if isinstance(org, Reach):
+            self._conn.execute(_PLATFORM_REACH)
+        else:
+            self._conn.execute(SET_TENANT, (str(org),))
+
+    @contextmanager
+    def _platform(self) -> Iterator[None]:
+        """A block whose statements (a repository's included) have the platform reach."""
+        with self._own_transaction():
+            self._reach(PLATFORM)
+            yield
+
+    def _own_transaction(self) -> AbstractContextManager[object]:
+        """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
+        return own_transaction(self._conn)
+
+    def _atomic(self) -> AbstractContextManager[None]:
+        """All or nothing, the caller's transaction surviving a failure (savepoint, or a transaction of its own)."""
+        return atomic(self._conn, _SAVEPOINT)
