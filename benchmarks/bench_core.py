@@ -52,8 +52,8 @@ from sqlmodel import SQLModel
 from sqlmodel import select as sm_select
 
 from warp_models import Cdr, CdrCreate, OrganizationCreate, SipTrunkCreate
-from warp_models.migrations import ensure_partitions, migrate
 from warp_repo import CdrRepo, OrganizationRepo, TrunkRepo
+from warp_repo.migrations import ensure_partitions, migrate
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_DBNAME = "warp_bench"

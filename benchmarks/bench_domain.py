@@ -37,9 +37,9 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from warp_models.migrations import migrate
 from warp_repo._core.queries import prefixes
 from warp_repo.cdrs import CallRecords
+from warp_repo.migrations import migrate
 from warp_repo.routing import Routing
 from warp_repo.routing import _queries as routing_sql
 from warp_repo.trunks import Trunks

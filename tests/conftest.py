@@ -34,8 +34,8 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from warp_models.migrations import migrate
-from warp_models.testing._database import _ensure_login, _join
+from warp_repo.migrations import migrate
+from warp_repo.testing._database import _ensure_login, _join
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -7,9 +7,9 @@ from types import ModuleType
 import pytest
 
 import warp_models
-import warp_models.migrations
 import warp_repo
 import warp_repo.errors
+import warp_repo.migrations
 
 
 def isort_order(name: str) -> tuple[int, str]:
@@ -18,7 +18,7 @@ def isort_order(name: str) -> tuple[int, str]:
     return kind, name
 
 
-@pytest.mark.parametrize("package", [warp_models, warp_models.migrations, warp_repo, warp_repo.errors])
+@pytest.mark.parametrize("package", [warp_models, warp_repo.migrations, warp_repo, warp_repo.errors])
 def test_all_is_sorted_public_and_importable(package: ModuleType) -> None:
     names: list[str] = package.__all__
     assert names == sorted(names, key=isort_order)

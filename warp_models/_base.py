@@ -1,7 +1,7 @@
 """The three shapes of a table: the row as stored, what a caller passes to create one, and a partial update.
 
 ``Row`` subclasses are the declarations. ``Create`` and ``Update`` subclasses are generated from them
-(``python -m warp_models._codegen``) with plain Python types, so that type checkers see every field; at class
+(``python tools/codegen.py``) with plain Python types, so that type checkers see every field; at class
 creation each generated field takes its column's ``Col`` from the row, so the limits are never written twice.
 """
 
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Self
 
-from psycopg.types.json import Jsonb as JsonbParam
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
 from warp_models._columns import Col, Jsonb, SqlType, TableSpec, split_optional, widen_for_partition
@@ -143,7 +142,7 @@ class Row(BaseModel):
         return cls.model_validate(values, context={FROM_DB: True})
 
     def to_db(self) -> dict[str, Any]:
-        """Every column's value as the driver should send it."""
+        """Every column's value as stored: UTC timestamps, secrets revealed, JSON documents as JSON values."""
         return _db_values(self, type(self), tuple(c.name for c in type(self).__columns__))
 
 
@@ -156,7 +155,7 @@ def _db_values(model: BaseModel, row: type[Row], names: tuple[str, ...]) -> dict
         if value is None:
             out[name] = None
         elif name in as_json:
-            out[name] = JsonbParam(as_json[name])
+            out[name] = as_json[name]
         elif isinstance(value, SecretStr):
             out[name] = value.get_secret_value()
         elif isinstance(value, datetime):
@@ -204,7 +203,7 @@ class Create(_Shape):
     """
 
     def to_db(self) -> dict[str, Any]:
-        """The columns to insert, as the driver should send them."""
+        """The columns to insert, as stored (see ``Row.to_db``)."""
         names = tuple(n for n in self.given() if getattr(self, n) is not None or self.__row__.column(n).nullable)
         return _db_values(self, self.__row__, names)
 
@@ -222,5 +221,5 @@ class Update(_Shape):
         return self
 
     def to_db(self) -> dict[str, Any]:
-        """The columns to change, as the driver should send them."""
+        """The columns to change, as stored (see ``Row.to_db``)."""
         return _db_values(self, self.__row__, self.given())

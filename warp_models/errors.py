@@ -46,7 +46,7 @@ raised while handling a driver error is chained to it (``raise ... from exc``)::
         ├── CacheUnavailable         Redis refused, dropped or did not answer in time
         └── CacheDataError           a stored value is not what its key pattern promises
 
-Test helpers raise their own errors (``warp_models.testing``), never these.
+Test helpers raise their own errors (``warp_repo.testing``), never these.
 """
 
 from __future__ import annotations
@@ -107,4 +107,4 @@ class MigrationFailed(MigrationError):
 
 
 class DriftError(WarpError):
-    """The live database schema differs from the models (see ``warp_models.migrations.check_drift``)."""
+    """The live database schema differs from the models (see ``warp_repo.migrations.check_drift``)."""

@@ -21,10 +21,10 @@ from rich.table import Table
 
 from warp_models import TABLES
 from warp_models._columns import OrgScoped, ParentScoped
-from warp_models.migrations import check_drift, format_drift, migrate
 from warp_repo._core.statements import Eq, Range
 from warp_repo._seed import run_seed, seed_loaded
 from warp_repo.errors import TenantScopeError
+from warp_repo.migrations import check_drift, format_drift, migrate
 from warp_repo.repos import CdrRepo, OrganizationRepo, PhoneNumberRepo, TrunkRepo, UserRepo
 
 DEMO_SEED = 2026

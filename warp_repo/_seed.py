@@ -11,7 +11,7 @@ Secret columns hold what they hold in production, never plaintext: Argon2id pass
 public ``TEST_PASSWORD``, with the cheapest Argon2 parameters so that thousands of users take milliseconds),
 peppered API key hashes, and AES-256-GCM ciphertexts of MFA secrets and tax ids. They are made under the
 deployment's ``WARP_ENCRYPTION_KEYS`` and ``WARP_API_KEY_PEPPERS`` when those are set (so the service reads the
-seeded secrets back), else under the public test keys of ``warp_models.testing``.
+seeded secrets back), else under the public test keys of ``warp_repo.testing``.
 
 Rows go in with ``COPY`` where the session may use it (row-level security does not apply to it), else as
 pipelined inserts, each organization's rows in its own tenant context.
@@ -36,8 +36,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from warp_models import TABLES
-from warp_models.testing import TEST_API_KEY_PEPPERS, TEST_ENCRYPTION_KEYS, Factories, Factory, Plan
-from warp_models.testing._factory import require_id
 from warp_repo.repos import OrganizationRepo
 from warp_repo.secrets import (
     API_KEY_PEPPERS_VARIABLE,
@@ -46,6 +44,8 @@ from warp_repo.secrets import (
     load_api_key_peppers,
     load_encryption_keys,
 )
+from warp_repo.testing import TEST_API_KEY_PEPPERS, TEST_ENCRYPTION_KEYS, Factories, Factory, Plan
+from warp_repo.testing._factory import require_id
 
 __all__ = ["SeedReport", "first_organization", "run_seed", "seed_loaded", "table_digest"]
 

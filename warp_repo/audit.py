@@ -25,6 +25,7 @@ from pydantic_core import to_jsonable_python
 from warp_models._base import TABLES
 from warp_models.organizations import AuditLogCreate
 from warp_models.types import Metadata
+from warp_repo._core.statements import driver_values
 
 __all__ = ["REDACTED", "Actor", "audit_entry", "redact_changes", "write_audit", "write_audit_async"]
 
@@ -116,7 +117,7 @@ def audit_entry(
 
 
 def _insert(entry: AuditLogCreate) -> tuple[sql.Composed, list[Any]]:
-    values = entry.to_db()
+    values = driver_values(entry)
     query = sql.SQL("INSERT INTO audit_logs ({}) VALUES ({}) RETURNING id").format(
         sql.SQL(", ").join(sql.Identifier(name) for name in values),
         sql.SQL(", ").join(sql.Placeholder() for _ in values),

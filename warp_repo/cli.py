@@ -22,8 +22,8 @@ from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
-from warp_models import migrations
 from warp_models.errors import ConfigurationError, WarpError
+from warp_repo import migrations
 from warp_repo import secrets as warp_secrets
 from warp_repo._settings import ResolvedUrl, load_env_file, redact_url, resolve_database_url
 from warp_repo.security import check_security

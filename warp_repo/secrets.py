@@ -575,7 +575,7 @@ class EncryptedColumn:
             row_id: the row's ``id``.
             org_id: the row's ``org_id``.
             nonce_source: where the 12-byte nonce comes from. Leave it: only reproducible test data (the
-                factories of ``warp_models.testing``, under their public test key) passes a seeded generator,
+                factories of ``warp_repo.testing``, under their public test key) passes a seeded generator,
                 because a nonce used twice under one key gives AES-GCM's protection away.
 
         Returns:

@@ -15,8 +15,8 @@ import pytest
 import redis
 from psycopg.rows import dict_row
 
-from warp_models.migrations import migrate
 from warp_repo.cache import connect
+from warp_repo.migrations import migrate
 
 from .support import ApiKeyTable, PrivateRedis, redis_server_binary
 

@@ -56,7 +56,7 @@ PROVOKED: list[tuple[str, str, type[RepositoryError]]] = [
 
 @pytest.fixture(scope="module")
 def url(create_database: DatabaseFactory) -> str:
-    from warp_models.migrations import migrate
+    from warp_repo.migrations import migrate
 
     made = create_database()
     migrate(made)

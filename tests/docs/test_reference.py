@@ -7,10 +7,10 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import docgen
 import pytest
 
 from warp_models import TABLES, SipTrunk
-from warp_models import _docgen as docgen
 from warp_models._columns import Varchar
 from warp_models._domains import DOMAINS
 
@@ -24,7 +24,7 @@ def files() -> dict[str, str]:
 
 def test_committed_reference_is_current(files: dict[str, str]) -> None:
     stale = docgen.stale_files(ROOT, files)
-    assert stale == [], f"run `python -m warp_models._docgen`: stale {stale}"
+    assert stale == [], f"run `python tools/docgen.py`: stale {stale}"
     assert docgen.main(["--check", "--root", str(ROOT)]) == 0
 
 

@@ -38,7 +38,7 @@ def _copy_of_the_site(tmp_path: Path) -> Path:
     """mkdocs.yml and docs/ in a scratch folder, so a test may break them."""
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
     text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    text = text.replace("  - warp_models/_docgen.py", f"  - {ROOT / 'warp_models' / '_docgen.py'}")
+    text = text.replace("  - tools/docgen.py", f"  - {ROOT / 'tools' / 'docgen.py'}")
     config = tmp_path / "mkdocs.yml"
     config.write_text(text, encoding="utf-8")
     return config

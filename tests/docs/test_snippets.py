@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from warp_models import migrations
-from warp_repo import cli
+from warp_repo import cli, migrations
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDES = (

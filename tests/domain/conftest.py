@@ -21,7 +21,7 @@ import psycopg
 import pytest
 
 from tests.conftest import APP_ROLE, PLATFORM_ROLE, DatabaseFactory, Server
-from warp_models.migrations import migrate
+from warp_repo.migrations import migrate
 
 
 @pytest.fixture(scope="session")

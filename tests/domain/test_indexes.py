@@ -11,8 +11,8 @@ from sqlalchemy.schema import CreateIndex
 
 from warp_models import TABLES, LcrRate, TrunkAcl, table_of
 from warp_models._columns import Index
-from warp_models.migrations import bundled_migrations_dir, load_migrations
-from warp_models.migrations._drift import _index_shape, check_drift
+from warp_repo.migrations import bundled_migrations_dir, load_migrations
+from warp_repo.migrations._drift import _index_shape, check_drift
 
 from .support import Conn
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from warp_models.migrations import bundled_migrations_dir, load_migrations, migrate
+from warp_repo.migrations import bundled_migrations_dir, load_migrations, migrate
 
 from .testkit import scalar, tables
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from warp_models.errors import MigrationError
-from warp_models.migrations import AdvisoryLock, MigrationLock, migrate
+from warp_repo.migrations import AdvisoryLock, MigrationLock, migrate
 
 from .testkit import scalar, write_migration
 
@@ -21,7 +21,7 @@ RUNNER = textwrap.dedent(
     """
     import json, sys, time
     from pathlib import Path
-    from warp_models.migrations import migrate
+    from warp_repo.migrations import migrate
 
     go = Path(sys.argv[3])
     while not go.exists():

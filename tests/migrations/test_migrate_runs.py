@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from warp_models.errors import ChecksumMismatch, MigrationError, MigrationFailed
-from warp_models.migrations import MigrationState, bundled_migrations_dir, load_migrations, migrate, status
+from warp_repo.migrations import MigrationState, bundled_migrations_dir, load_migrations, migrate, status
 
 from .testkit import scalar, tables, write_migration
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from warp_models.errors import MigrationFileError
-from warp_models.migrations import checksum, load_migrations, normalize_sql, parse_migration, scan_migrations
+from warp_repo.migrations import checksum, load_migrations, normalize_sql, parse_migration, scan_migrations
 
 from .testkit import migration_text, write_migration
 

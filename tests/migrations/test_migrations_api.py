@@ -1,10 +1,10 @@
-"""The public surface of warp_models.migrations."""
+"""The public surface of warp_repo.migrations."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import warp_models.migrations as api
+import warp_repo.migrations as api
 
 
 def test_all_is_sorted_and_everything_in_it_exists() -> None:

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from warp_models.errors import MigrationError
-from warp_models.migrations import ensure_partitions, migrate, partitioned_tables, prune_partitions
+from warp_repo.migrations import ensure_partitions, migrate, partitioned_tables, prune_partitions
 
 ORG = "00000000-0000-0000-0000-00000000000a"
 

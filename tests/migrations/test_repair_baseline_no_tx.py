@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from warp_models.errors import ChecksumMismatch, MigrationError, MigrationFailed
-from warp_models.migrations import MigrationState, baseline, migrate, repair, status
+from warp_repo.migrations import MigrationState, baseline, migrate, repair, status
 
 from .testkit import scalar, tables, write_migration
 
@@ -26,7 +26,7 @@ def test_repair_realigns_checksums_and_forgets_failures(
     with pytest.raises(ChecksumMismatch):
         migrate(empty_admin_url, migrations_dir=tmp_path)
 
-    with caplog.at_level(logging.INFO, logger="warp_models.migrations"):
+    with caplog.at_level(logging.INFO, logger="warp_repo.migrations"):
         first = repair(empty_admin_url, migrations_dir=tmp_path)
     assert first.realigned == ("20261122_001",) and first.changed
     assert any("20261122_001" in r.getMessage() for r in caplog.records)

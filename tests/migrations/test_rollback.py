@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from warp_models.errors import ChecksumMismatch, MigrationError, MigrationFailed
-from warp_models.migrations import MigrationState, bundled_migrations_dir, load_migrations, migrate, rollback, status
+from warp_repo.migrations import MigrationState, bundled_migrations_dir, load_migrations, migrate, rollback, status
 
 from .testkit import scalar, tables, write_migration
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from warp_models.migrations import split_statements
-from warp_models.migrations._sqltext import code_only
+from warp_repo.migrations import split_statements
+from warp_repo.migrations._sqltext import code_only
 
 
 def texts(sql: str) -> list[str]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from warp_models.migrations import migrate, rollback
+from warp_repo.migrations import migrate, rollback
 
 
 def test_new_sessions_default_to_utc_and_defaults_store_utc(empty_admin_url: str) -> None:

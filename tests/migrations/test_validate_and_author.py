@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from warp_models.errors import MigrationFileError
-from warp_models.migrations import Severity, bundled_migrations_dir, migrate, new_migration, parse_migration, validate
+from warp_repo.migrations import Severity, bundled_migrations_dir, migrate, new_migration, parse_migration, validate
 
 from .testkit import write_migration
 

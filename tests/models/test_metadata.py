@@ -6,7 +6,7 @@ import psycopg
 import sqlalchemy as sa
 
 from warp_models import TABLES, metadata, table_of
-from warp_models.migrations._drift import check_drift
+from warp_repo.migrations._drift import check_drift
 
 
 def test_every_table_and_column_is_in_the_metadata() -> None:

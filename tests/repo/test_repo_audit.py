@@ -20,7 +20,6 @@ from warp_models import (
     OrganizationCreate,
     OrganizationSettingsCreate,
 )
-from warp_models.testing import TEST_ENCRYPTION_KEYS
 from warp_repo.audit import REDACTED, Actor
 from warp_repo.repos import (
     AsyncCdrRepo,
@@ -31,6 +30,7 @@ from warp_repo.repos import (
     OrganizationSettingsRepo,
 )
 from warp_repo.secrets import TAX_ID
+from warp_repo.testing import TEST_ENCRYPTION_KEYS
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

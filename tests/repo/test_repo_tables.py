@@ -69,10 +69,10 @@ from warp_models import (
     table_of,
 )
 from warp_models._columns import OrgScoped, ParentScoped
-from warp_models.migrations import migrate
 from warp_repo._core.repository_sync import Repo, TenantRepo
 from warp_repo._core.statements import Eq
 from warp_repo.errors import InvalidReference, NotFound, PermissionDenied, TenantScopeError
+from warp_repo.migrations import migrate
 from warp_repo.repos import ASYNC_REPOSITORIES, REPOSITORIES
 from warp_repo.secrets import hash_password
 

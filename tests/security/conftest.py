@@ -20,7 +20,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from tests.conftest import DatabaseFactory
-from warp_models.migrations import migrate
+from warp_repo.migrations import migrate
 
 from .dataset import Relation, populate, relations
 

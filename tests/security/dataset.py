@@ -41,6 +41,7 @@ from warp_models import (
 )
 from warp_models._base import TABLES, Create
 from warp_models._columns import OrgScoped, ParentScoped
+from warp_repo._core.statements import driver_values
 from warp_repo.secrets import hash_password
 from warp_repo.security import tenant_tables
 
@@ -55,7 +56,7 @@ def _n() -> int:
 
 def insert(conn: psycopg.Connection[tuple[object, ...]], row: Create) -> None:
     """Insert one create shape as is (its columns, no defaults filled in here)."""
-    values = row.to_db()
+    values = driver_values(row)
     table = row.__row__.__table_spec__.name
     query = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
         sql.Identifier(table),

@@ -31,7 +31,6 @@ from warp_models import (
 )
 from warp_models._base import TABLES
 from warp_models._columns import OrgScoped
-from warp_models.testing import Factories
 from warp_repo import NumberInventory
 from warp_repo.errors import PermissionDenied, RowSecurityViolation, TenantScopeError
 from warp_repo.repos import (
@@ -43,6 +42,7 @@ from warp_repo.repos import (
     TrunkRegistrationRepo,
     TrunkRepo,
 )
+from warp_repo.testing import Factories
 
 from .conftest import Logins, migrate_all
 

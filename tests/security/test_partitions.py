@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from tests.conftest import DatabaseFactory
-from warp_models.migrations import ensure_partitions
+from warp_repo.migrations import ensure_partitions
 from warp_repo.security import check_security
 
 from .conftest import Logins, migrate_all, url_as

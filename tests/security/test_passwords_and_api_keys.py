@@ -23,7 +23,6 @@ from warp_models import (
     UserUpdate,
 )
 from warp_models._base import Create, Update
-from warp_models.testing import TEST_PASSWORD, Factories
 from warp_models.types import API_KEY_HASH_PATTERN, ARGON2ID_HASH_PATTERN, CIPHERTEXT_MIN_PAYLOAD, CIPHERTEXT_PATTERN
 from warp_repo.secrets import (
     MFA_SECRET,
@@ -39,6 +38,7 @@ from warp_repo.secrets import (
     verify_api_key,
     verify_password,
 )
+from warp_repo.testing import TEST_PASSWORD, Factories
 
 NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
 

@@ -16,7 +16,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from warp_models.errors import MigrationFailed
-from warp_models.migrations import rollback
+from warp_repo.migrations import rollback
 from warp_repo.security import check_security
 
 from .conftest import MIGRATIONS_DIR, Logins, migrate_all

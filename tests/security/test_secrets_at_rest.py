@@ -22,7 +22,6 @@ from rich.console import Console
 from tests.conftest import DatabaseFactory
 from warp_models import ApiKey, ApiKeyCreate, BillingAccountCreate, OrganizationCreate, UserCreate
 from warp_models._base import TABLES
-from warp_models.testing import TEST_ENCRYPTION_KEYS, TEST_PASSWORD
 from warp_models.types import API_KEY_HASH_PATTERN, ARGON2ID_HASH_PATTERN
 from warp_repo._seed import run_seed
 from warp_repo.secrets import (
@@ -40,6 +39,7 @@ from warp_repo.secrets import (
     verify_api_key,
     verify_password,
 )
+from warp_repo.testing import TEST_ENCRYPTION_KEYS, TEST_PASSWORD
 
 from .conftest import Logins, migrate_all
 from .dataset import insert

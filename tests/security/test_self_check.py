@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from tests.conftest import DatabaseFactory
-from warp_models.migrations import migrate
+from warp_repo.migrations import migrate
 from warp_repo.security import (
     InsecureDatabase,
     SecurityIssue,

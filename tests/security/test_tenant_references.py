@@ -24,11 +24,12 @@ from warp_models._base import TABLES
 from warp_models._columns import OrgScoped
 from warp_models._references import foreign_keys
 from warp_models.errors import WarpError
-from warp_models.testing import Factories
 from warp_repo._core.repository_async import AsyncRepo
 from warp_repo._core.repository_sync import Repo
+from warp_repo._core.statements import driver_values
 from warp_repo.errors import InvalidReference, PermissionDenied, TenantScopeError
 from warp_repo.repos import ASYNC_REPOSITORIES, REPOSITORIES
+from warp_repo.testing import Factories
 
 from .conftest import Logins, migrate_all
 
@@ -146,7 +147,7 @@ class World:
 
 
 def _insert_as_admin(conn: psycopg.Connection[Any], create: Create) -> None:
-    values = create.to_db()
+    values = driver_values(create)
     table = create.__row__.__table_spec__.name
     conn.execute(
         sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
@@ -284,7 +285,7 @@ def test_raw_sql_as_the_application_cannot_link_two_tenants(
         scope, create = new_org, world.build("organizations", new_org, id=new_org, parent_org_id=bad)
     else:
         scope, create = world.a, world.build(link.table, world.a, **{link.column: bad})
-    values = create.to_db()
+    values = driver_values(create)
     insert = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
         sql.Identifier(link.table),
         sql.SQL(", ").join(map(sql.Identifier, values)),

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from warp_models.migrations import migrate
+from warp_repo.migrations import migrate
 
 pytest_plugins = ["pytester"]
 

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "downstream_service"
-PLUGIN = "warp_models.testing.pytest_plugin"
+PLUGIN = "warp_repo.testing.pytest_plugin"
 
 
 def run(*command: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
@@ -33,7 +33,7 @@ def test_the_example_service_passes_its_tests_against_the_installed_wheel(tmp_pa
     with zipfile.ZipFile(wheel) as archive:
         (listing,) = [name for name in archive.namelist() if name.endswith(".dist-info/entry_points.txt")]
         registered = PLUGIN in archive.read(listing).decode()
-        assert "warp_models/testing/pytest_plugin.py" in archive.namelist()
+        assert "warp_repo/testing/pytest_plugin.py" in archive.namelist()
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)

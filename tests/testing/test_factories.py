@@ -14,10 +14,10 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from warp_models import TABLES, Create, Invoice, InvoiceCreate, LineItem, Organization, Row, SipTrunkCreate
-from warp_models.testing import Factories, FactoryError, sms_segments
-from warp_models.testing._data import RATE_CENTERS, TOLL_FREE_NPAS
-from warp_models.testing._factory import Factory, fit, literal_values
 from warp_repo.repos import REPOSITORIES
+from warp_repo.testing import Factories, FactoryError, sms_segments
+from warp_repo.testing._data import RATE_CENTERS, TOLL_FREE_NPAS
+from warp_repo.testing._factory import Factory, fit, literal_values
 
 N = 10_000
 NOW = datetime(2026, 11, 1, tzinfo=UTC)

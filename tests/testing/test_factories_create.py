@@ -11,8 +11,8 @@ import psycopg
 import pytest
 
 from warp_models import Cdr, E911Address, SipTrunk, TrunkRegistration
-from warp_models.testing import Factories
 from warp_repo.repos import CdrRepo, PhoneNumberRepo, TrunkRepo
+from warp_repo.testing import Factories
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from importlib.metadata import entry_points
 import psycopg
 import pytest
 
-PLUGIN = "warp_models.testing.pytest_plugin"
+PLUGIN = "warp_repo.testing.pytest_plugin"
 
 TESTS = """
 import asyncio
@@ -16,7 +16,7 @@ import asyncio
 import psycopg
 import pytest
 
-from warp_models.testing import Factories
+from warp_repo.testing import Factories
 from warp_repo.errors import PermissionDenied
 from warp_repo.repos import TrunkRepo
 

@@ -13,9 +13,9 @@ import pytest
 from faker import Faker
 from pydantic import TypeAdapter
 
-from warp_models.testing import CallOutcome, TelecomProvider, sms_encoding, sms_segments
-from warp_models.testing._data import COUNTRY_PLANS, RATE_CENTERS
 from warp_models.types import E164, Codec, FccFilerId, Lata, SipUsername, UsState
+from warp_repo.testing import CallOutcome, TelecomProvider, sms_encoding, sms_segments
+from warp_repo.testing._data import COUNTRY_PLANS, RATE_CENTERS
 
 SAMPLES = 3_000
 

@@ -1,4 +1,4 @@
-"""The public surface of ``warp_models.testing`` and of its pytest plugin."""
+"""The public surface of ``warp_repo.testing`` and of its pytest plugin."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-import warp_models.testing
-from warp_models.testing import pytest_plugin
+import warp_repo.testing
+from warp_repo.testing import pytest_plugin
 
 FIXTURES = (
     "warp_as_org",
@@ -28,16 +28,16 @@ def isort_order(name: str) -> tuple[int, str]:
 
 
 def test_all_is_sorted_public_and_importable() -> None:
-    names: list[str] = warp_models.testing.__all__
+    names: list[str] = warp_repo.testing.__all__
     assert names == sorted(names, key=isort_order)
     assert not [n for n in names if n.startswith("_")]
-    assert all(getattr(warp_models.testing, n) is not None for n in names)
+    assert all(getattr(warp_repo.testing, n) is not None for n in names)
 
 
 def test_the_factories_work_where_pytest_is_not_installed() -> None:
     script = (
         "import sys; sys.modules['pytest'] = None\n"  # any `import pytest` now fails
-        "from warp_models.testing import Factories\n"
+        "from warp_repo.testing import Factories\n"
         "print(Factories(seed=1).cdr.build().call_id)"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60)

@@ -10,8 +10,8 @@ import psycopg
 from rich.console import Console
 
 from warp_models import TABLES
-from warp_models.migrations import migrate
 from warp_repo._seed import CDRS_PER_TENANT, MESSAGES_PER_TENANT, fingerprint, run_seed, table_digest
+from warp_repo.migrations import migrate
 
 NOW = datetime(2026, 10, 15, tzinfo=UTC)
 

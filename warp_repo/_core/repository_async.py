@@ -273,7 +273,7 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
             return
         with translating(AuditLog):
             async with self._conn.cursor() as cur:
-                for columns, batch in _runs([e.to_db() for e in entries]):
+                for columns, batch in _runs([_sql.driver_values(e) for e in entries]):
                     await cur.executemany(_sql.insert_row(AuditLog, columns).sql, batch)
 
     # --- reads -------------------------------------------------------------------------------------------------

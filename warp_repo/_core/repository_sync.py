@@ -270,7 +270,7 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
         if not entries:
             return
         with translating(AuditLog), self._conn.cursor() as cur:
-            for columns, batch in _runs([e.to_db() for e in entries]):
+            for columns, batch in _runs([_sql.driver_values(e) for e in entries]):
                 cur.executemany(_sql.insert_row(AuditLog, columns).sql, batch)
 
     # --- reads -------------------------------------------------------------------------------------------------

@@ -142,6 +142,20 @@ def db_value(column: Column, value: Any) -> Any:
     return value
 
 
+def driver_values(model: Row | Create | Update) -> dict[str, Any]:
+    """``model.to_db()`` as the driver should send it: JSONB values wrapped as ``psycopg.types.json.Jsonb``.
+
+    The models know nothing of the driver (``warp_models`` imports no psycopg); a JSON document alone would be
+    adapted as an array or refused, so the wrapping happens here, where statements are run.
+    """
+    row = model.__row__ if isinstance(model, Create | Update) else type(model)
+    values = model.to_db()
+    for name, value in values.items():
+        if value is not None and row.column(name).is_jsonb:
+            values[name] = JsonbParam(value)
+    return values
+
+
 # --- Filters and orderings ---------------------------------------------------------------------------------------
 
 
@@ -789,7 +803,7 @@ class RepoCore(Generic[RowT, CreateT, UpdateT]):
         """The columns to insert, stamped with the scope; also the parent key a parent-scoped row must own."""
         if not isinstance(create, self.create_model):
             raise QueryError(f"{type(self).__name__} inserts {self.create_model.__name__}, not {type(create).__name__}")
-        values = create.to_db()
+        values = driver_values(create)
         return values, self._stamp(values, scope, "insert")
 
     def _stamp(self, values: dict[str, Any], scope: UUID | None, what: str) -> UUID | None:
@@ -816,7 +830,7 @@ class RepoCore(Generic[RowT, CreateT, UpdateT]):
     def _patch_values(self, patch: Update, scope: UUID | None) -> tuple[dict[str, Any], UUID | None]:
         if not isinstance(patch, self.update_model):
             raise QueryError(f"{type(self).__name__} applies {self.update_model.__name__}, not {type(patch).__name__}")
-        values = patch.to_db()
+        values = driver_values(patch)
         tenant = self._info.tenant
         if scope is None or tenant is None or tenant.column not in values:
             return values, None

@@ -21,7 +21,7 @@ from pydantic import StringConstraints, TypeAdapter, ValidationError
 from warp_models import LcrRate, LcrRateCreate, RoutingRule
 from warp_models.routing import RouteAction, TimeCondition, TransformRules
 from warp_repo._core.queries import columns, prefixes
-from warp_repo._core.statements import CopyStatement, at_row, copy_rows
+from warp_repo._core.statements import CopyStatement, at_row, copy_rows, driver_values
 from warp_repo.errors import QueryError
 
 DEFAULT_PRIORITY = 100
@@ -129,7 +129,7 @@ def deck_rows(rows: Iterable[LcrRateCreate | Mapping[str, Any]], carrier_id: UUI
                 raise at_row(exc, index, LcrRateCreate) from exc
         if row.carrier_id is not None and row.carrier_id != carrier_id:
             raise QueryError(f"rate deck row {index} belongs to carrier {row.carrier_id}, not {carrier_id}")
-        yield row.to_db() | {"carrier_id": carrier_id}
+        yield driver_values(row) | {"carrier_id": carrier_id}
 
 
 # --- Routing rules -----------------------------------------------------------------------------------------------

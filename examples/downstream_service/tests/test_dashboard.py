@@ -14,7 +14,7 @@ import pytest
 import redis
 from downstream_service import answer_seizure_ratio, busiest_trunks, cached_trunk_count
 
-from warp_models.testing import Factories, Tenant
+from warp_repo.testing import Factories, Tenant
 
 Connection = psycopg.Connection[Any]
 AsOrg = Callable[[UUID], AbstractContextManager[None]]

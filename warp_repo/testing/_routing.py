@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from warp_models import LcrRate, LcrRateCreate, RoutingRule, RoutingRuleCreate
 from warp_models.routing import PrefixReplacement, TimeCondition, TransformRules, Weekday
-from warp_models.testing._data import COUNTRY_PLANS, NXX_CODES, RATE_CENTERS, TOLL_FREE_NPAS
-from warp_models.testing._factory import Factory, Plan, require_id
-from warp_models.testing._provider import Destination
-from warp_models.testing._unique import Permutation
+from warp_repo.testing._data import COUNTRY_PLANS, NXX_CODES, RATE_CENTERS, TOLL_FREE_NPAS
+from warp_repo.testing._factory import Factory, Plan, require_id
+from warp_repo.testing._provider import Destination
+from warp_repo.testing._unique import Permutation
 
 if TYPE_CHECKING:
-    from warp_models.testing._set import Factories
+    from warp_repo.testing._set import Factories
 
 
 _RULE_NAMES = ("Local", "Long distance", "International", "Toll-free", "After hours", "Emergency overflow", "Sales")

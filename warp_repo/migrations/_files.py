@@ -40,7 +40,7 @@ from importlib import resources
 from pathlib import Path
 
 from warp_models.errors import ConfigurationError, MigrationError, MigrationFileError
-from warp_models.migrations._sqltext import Statement, split_statements
+from warp_repo.migrations._sqltext import Statement, split_statements
 
 __all__ = [
     "NAME_RE",
@@ -459,7 +459,7 @@ def load_migrations(directory: Path) -> list[Migration]:
 def bundled_migrations_dir() -> Path:
     """Return the folder of the migrations shipped with warp-models.
 
-    An installed wheel carries them as ``warp_models/_bundled_migrations``; a source checkout (or an editable
+    An installed wheel carries them as ``warp_repo/_bundled_migrations``; a source checkout (or an editable
     install of one) has them in the repository's top-level ``migrations/`` folder.
 
     Returns:
@@ -468,7 +468,7 @@ def bundled_migrations_dir() -> Path:
     Raises:
         ConfigurationError: neither place exists (e.g. the package is imported from a zip archive).
     """
-    package = resources.files("warp_models")
+    package = resources.files("warp_repo")
     bundled = package / "_bundled_migrations"
     if isinstance(bundled, Path) and bundled.is_dir():
         return bundled
@@ -477,7 +477,7 @@ def bundled_migrations_dir() -> Path:
     if (checkout / "pyproject.toml").is_file() and (checkout / "migrations").is_dir():
         return checkout / "migrations"
     raise ConfigurationError(
-        "warp-models cannot find its bundled migrations: neither warp_models/_bundled_migrations nor a source "
+        "warp-models cannot find its bundled migrations: neither warp_repo/_bundled_migrations nor a source "
         "checkout's migrations/ folder exists. Reinstall the wheel, or pass migrations_dir explicitly."
     )
 

@@ -18,14 +18,14 @@ from warp_models import (
     User,
     UserCreate,
 )
-from warp_models.testing._data import API_RESOURCES, AUDIT_ACTIONS, COUNTRY_PLANS
-from warp_models.testing._factory import Factory, Plan
-from warp_models.testing._unique import Permutation, tag
 from warp_models.types import OrgFeatures, RateLimits
 from warp_repo.secrets import API_KEY_PREFIX, MFA_SECRET, api_key_lookup_hashes
+from warp_repo.testing._data import API_RESOURCES, AUDIT_ACTIONS, COUNTRY_PLANS
+from warp_repo.testing._factory import Factory, Plan
+from warp_repo.testing._unique import Permutation, tag
 
 if TYPE_CHECKING:
-    from warp_models.testing._set import Factories
+    from warp_repo.testing._set import Factories
 
 _INDUSTRIES = ("healthcare", "retail", "logistics", "education", "finance", "hospitality", "software", "legal")
 _KEY_NAMES = ("CI deploy", "Billing sync", "CRM integration", "Monitoring", "Provisioning script", "Call analytics")

@@ -9,11 +9,11 @@ from typing import Any, cast
 from uuid import UUID
 
 from warp_models import Cdr, CdrCreate
-from warp_models.testing._data import TOLL_FREE_NPAS
-from warp_models.testing._factory import Factory, Plan, require_id
-from warp_models.testing._numbers import own_number
-from warp_models.testing._provider import Destination
-from warp_models.testing._unique import tag
+from warp_repo.testing._data import TOLL_FREE_NPAS
+from warp_repo.testing._factory import Factory, Plan, require_id
+from warp_repo.testing._numbers import own_number
+from warp_repo.testing._provider import Destination
+from warp_repo.testing._unique import tag
 
 _POPS = ("us-east-1", "us-central-1", "us-west-2")
 _MINUTE = Decimal(60)

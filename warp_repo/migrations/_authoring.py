@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from warp_models.errors import MigrationError, MigrationFileError
-from warp_models.migrations._files import NAME_RE
+from warp_repo.migrations._files import NAME_RE
 
 __all__ = ["new_migration", "render_template"]
 

@@ -8,7 +8,7 @@ without the group role (migrations before ``008``), the login gets table privile
 never a superuser and never has ``BYPASSRLS`` (both skip row-level security), and :meth:`TestDatabase.create`
 refuses a configured role that has either.
 
-Nothing here needs pytest; ``warp_models.testing.pytest_plugin`` wraps it in fixtures.
+Nothing here needs pytest; ``warp_repo.testing.pytest_plugin`` wraps it in fixtures.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from warp_models.migrations import migrate
+from warp_repo.migrations import migrate
 
 DEFAULT_APP_ROLE = "warp_app"
 """The application group role migration ``20261122_008`` creates unless the database names another."""

@@ -10,9 +10,9 @@ tables. Runs that change the schema exclude each other through a :class:`Migrati
 on PostgreSQL).
 """
 
-from warp_models.migrations._authoring import new_migration
-from warp_models.migrations._drift import Drift, check_drift, format_drift
-from warp_models.migrations._files import (
+from warp_repo.migrations._authoring import new_migration
+from warp_repo.migrations._drift import Drift, check_drift, format_drift
+from warp_repo.migrations._files import (
     Migration,
     bundled_migrations_dir,
     checksum,
@@ -21,9 +21,9 @@ from warp_models.migrations._files import (
     parse_migration,
     scan_migrations,
 )
-from warp_models.migrations._lock import AdvisoryLock, MigrationLock
-from warp_models.migrations._partitions import ensure_partitions, partitioned_tables, prune_partitions
-from warp_models.migrations._runner import (
+from warp_repo.migrations._lock import AdvisoryLock, MigrationLock
+from warp_repo.migrations._partitions import ensure_partitions, partitioned_tables, prune_partitions
+from warp_repo.migrations._runner import (
     BaselineReport,
     MigrateReport,
     MigrationState,
@@ -37,8 +37,8 @@ from warp_models.migrations._runner import (
     rollback,
     status,
 )
-from warp_models.migrations._sqltext import Statement, split_statements
-from warp_models.migrations._validate import Severity, ValidationIssue, ValidationReport, lint_migration, validate
+from warp_repo.migrations._sqltext import Statement, split_statements
+from warp_repo.migrations._validate import Severity, ValidationIssue, ValidationReport, lint_migration, validate
 
 __all__ = [
     "AdvisoryLock",

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import psycopg
 
-from warp_models.migrations._files import DuplicateVersion, Migration, bundled_migrations_dir, scan_migrations
-from warp_models.migrations._history import read_history
-from warp_models.migrations._sqltext import Statement, code_only
+from warp_repo.migrations._files import DuplicateVersion, Migration, bundled_migrations_dir, scan_migrations
+from warp_repo.migrations._history import read_history
+from warp_repo.migrations._sqltext import Statement, code_only
 
 __all__ = ["Severity", "ValidationIssue", "ValidationReport", "lint_migration", "validate"]
 

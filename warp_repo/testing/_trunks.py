@@ -15,12 +15,12 @@ from warp_models import (
     TrunkRegistration,
     TrunkRegistrationCreate,
 )
-from warp_models.testing._factory import Factory, Plan, require_id
-from warp_models.testing._provider import _PUBLIC_FIRST_OCTETS
-from warp_models.testing._unique import Permutation, tag
+from warp_repo.testing._factory import Factory, Plan, require_id
+from warp_repo.testing._provider import _PUBLIC_FIRST_OCTETS
+from warp_repo.testing._unique import Permutation, tag
 
 if TYPE_CHECKING:
-    from warp_models.testing._set import Factories
+    from warp_repo.testing._set import Factories
 
 _TRUNK_NAMES = ("primary", "backup", "east", "west", "sbc", "pbx", "hq", "dr", "voice", "callcenter")
 _ACL_NOTES = ("HQ PBX", "Backup SBC", "Office NAT", "Call center", "DR site", "Carrier interconnect", None)

@@ -22,7 +22,7 @@ from warp_models.errors import MigrationError
 
 __all__ = ["ensure_partitions", "partitioned_tables", "prune_partitions"]
 
-logger = logging.getLogger("warp_models.migrations")
+logger = logging.getLogger("warp_repo.migrations")
 
 _DISCOVER: LiteralString = """
 SELECT c.relname

@@ -2,7 +2,7 @@
 
 .. code-block:: python
 
-    from warp_models.testing import Factories
+    from warp_repo.testing import Factories
 
     factories = Factories(seed=7, conn=conn)            # one seeded generator for every table
     trunk = factories.trunk.create()                    # its organization is made too
@@ -10,22 +10,22 @@
     factories.cdr.copy(1_000_000, org_id=trunk.org_id)  # streamed with COPY
     invoice = factories.invoice.build()                 # a valid InvoiceCreate, nothing stored
 
-The pytest plugin (``warp_models.testing.pytest_plugin``, registered as ``warp``) gives tests a migrated
+The pytest plugin (``warp_repo.testing.pytest_plugin``, registered as ``warp``) gives tests a migrated
 database, a rolled-back transaction per test as a non-superuser role, these factories bound to it, and an
 isolated Redis.
 
-Secret columns get real hashes and ciphertexts (``warp_models.testing._secrets``): users' passwords are
+Secret columns get real hashes and ciphertexts (``warp_repo.testing._secrets``): users' passwords are
 :data:`TEST_PASSWORD`, and MFA secrets, tax ids and API key hashes are made under the public
 :data:`TEST_ENCRYPTION_KEYS` and :data:`TEST_API_KEY_PEPPERS` unless ``Factories(keyring=..., peppers=...)`` says
 otherwise.
 """
 
-from warp_models.testing._database import TestDatabase, TestDatabaseError
-from warp_models.testing._factory import Factory, FactoryError, Plan
-from warp_models.testing._provider import CallOutcome, NanpNumber, TelecomProvider, sms_encoding, sms_segments
-from warp_models.testing._secrets import TEST_API_KEY_PEPPERS, TEST_ENCRYPTION_KEYS, TEST_PASSWORD
-from warp_models.testing._set import Factories, Tenant
-from warp_models.testing._unique import SpaceExhausted
+from warp_repo.testing._database import TestDatabase, TestDatabaseError
+from warp_repo.testing._factory import Factory, FactoryError, Plan
+from warp_repo.testing._provider import CallOutcome, NanpNumber, TelecomProvider, sms_encoding, sms_segments
+from warp_repo.testing._secrets import TEST_API_KEY_PEPPERS, TEST_ENCRYPTION_KEYS, TEST_PASSWORD
+from warp_repo.testing._set import Factories, Tenant
+from warp_repo.testing._unique import SpaceExhausted
 
 __all__ = [
     "TEST_API_KEY_PEPPERS",

@@ -16,7 +16,7 @@ from psycopg import sql
 from psycopg.rows import TupleRow, class_row
 
 from warp_models.errors import MigrationError
-from warp_models.migrations._files import Migration
+from warp_repo.migrations._files import Migration
 
 __all__ = ["HISTORY_TABLE", "History", "HistoryRow", "read_history"]
 

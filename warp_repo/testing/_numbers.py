@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from warp_models import E911Address, E911AddressCreate, PhoneNumber, PhoneNumberCreate
-from warp_models.testing._data import COUNTRY_PLANS, RATE_CENTERS, STREET_SUFFIXES, UNIT_TYPES, RateCenter
-from warp_models.testing._factory import Factory, Plan, require_id
-from warp_models.testing._unique import CountrySpace, NanpSpace
+from warp_repo.testing._data import COUNTRY_PLANS, RATE_CENTERS, STREET_SUFFIXES, UNIT_TYPES, RateCenter
+from warp_repo.testing._factory import Factory, Plan, require_id
+from warp_repo.testing._unique import CountrySpace, NanpSpace
 
 if TYPE_CHECKING:
-    from warp_models.testing._set import Factories
+    from warp_repo.testing._set import Factories
 
 _CENTER_OF_NPA: dict[str, RateCenter] = {npa: rc for rc in RATE_CENTERS for npa in rc.npas}
 

@@ -43,16 +43,16 @@ TEST_ARGON2_MEMORY_COST_KIB: Final = 8
 
 
 def _public_key(label: str) -> bytes:
-    return hashlib.sha256(f"warp_models.testing public test key: {label}".encode()).digest()
+    return hashlib.sha256(f"warp_repo.testing public test key: {label}".encode()).digest()
 
 
 TEST_ENCRYPTION_KEYS: Final = Keyring(
-    (("test", _public_key("encryption")),), source="warp_models.testing.TEST_ENCRYPTION_KEYS (public)"
+    (("test", _public_key("encryption")),), source="warp_repo.testing.TEST_ENCRYPTION_KEYS (public)"
 )
 """The column-encryption keyring of test data: one 32-byte key, id ``test``, that anyone can recompute."""
 
 TEST_API_KEY_PEPPERS: Final = Keyring(
-    (("test", _public_key("api key pepper")),), source="warp_models.testing.TEST_API_KEY_PEPPERS (public)"
+    (("test", _public_key("api key pepper")),), source="warp_repo.testing.TEST_API_KEY_PEPPERS (public)"
 )
 """The API key peppers of test data: one 32-byte pepper, id ``test``, that anyone can recompute."""
 

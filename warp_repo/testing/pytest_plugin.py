@@ -8,14 +8,14 @@ Fixtures
                            role ``warp_app`` and is neither superuser nor ``BYPASSRLS``: privileges and row-level
                            security apply as they do to the service. Each test runs inside a transaction that is
                            rolled back at its end (``conn.commit()`` raises; nest ``conn.transaction()`` freely).
-    ``warp_factory``       :class:`~warp_models.testing.Factories` bound to ``warp_db``, seeded per test from the
+    ``warp_factory``       :class:`~warp_repo.testing.Factories` bound to ``warp_db``, seeded per test from the
                            session seed and the test's id, so a test gets the same rows on every run.
     ``warp_as_org``        ``with warp_as_org(org_id): ...`` sets the tenant context (``warp.org_id``, for the
                            transaction) and puts back the previous one afterwards.
     ``warp_tenant``        a working tenant: organization, settings, billing account, users, trunk, numbers.
     ``warp_redis``         a ``redis.Redis`` client (text replies) on a Redis database of its own, flushed after
                            each test; ``warp_redis_url`` is the same database as a URL.
-    ``warp_database``      (session) the :class:`~warp_models.testing.TestDatabase`: names, URLs and roles;
+    ``warp_database``      (session) the :class:`~warp_repo.testing.TestDatabase`: names, URLs and roles;
                            ``async with warp_database.async_transaction() as aconn`` for async tests.
     ``warp_rate_deck``     (session) a rate deck in ``lcr_rates``, committed once: the application role may only
                            read that shared table.
@@ -50,8 +50,8 @@ import redis
 from psycopg.pq import TransactionStatus
 
 from warp_models import LcrRate
-from warp_models.testing._database import DEFAULT_APP_ROLE, TestDatabase
-from warp_models.testing._set import Factories, Tenant
+from warp_repo.testing._database import DEFAULT_APP_ROLE, TestDatabase
+from warp_repo.testing._set import Factories, Tenant
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres?connect_timeout=3"
 LOCAL_REDIS = "redis://127.0.0.1:6379"

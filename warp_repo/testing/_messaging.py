@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from warp_models import Message, MessageCreate, MessagingCampaign, MessagingCampaignCreate
-from warp_models.testing._data import SMS_ERRORS
-from warp_models.testing._factory import Factory, Plan
-from warp_models.testing._numbers import own_number
-from warp_models.testing._provider import sms_segments
-from warp_models.testing._unique import tag
+from warp_repo.testing._data import SMS_ERRORS
+from warp_repo.testing._factory import Factory, Plan
+from warp_repo.testing._numbers import own_number
+from warp_repo.testing._provider import sms_segments
+from warp_repo.testing._unique import tag
 
 _TEMPLATES = (
     "Hi {first_name}, your {company} appointment is tomorrow at {time}. Reply C to confirm.",

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from faker.providers import BaseProvider
 
-from warp_models.testing._data import (
+from warp_repo.testing._data import (
     CALL_OUTCOMES,
     CODEC_OFFERS,
     COUNTRY_PLANS,

@@ -22,10 +22,10 @@ import psycopg
 from psycopg.rows import TupleRow
 
 from warp_models.errors import ChecksumMismatch, MigrationError, MigrationFailed
-from warp_models.migrations._files import Migration, bundled_migrations_dir, load_migrations, require_version
-from warp_models.migrations._history import HISTORY_TABLE, History, HistoryRow
-from warp_models.migrations._lock import AdvisoryLock, MigrationLock
-from warp_models.migrations._sqltext import Statement
+from warp_repo.migrations._files import Migration, bundled_migrations_dir, load_migrations, require_version
+from warp_repo.migrations._history import HISTORY_TABLE, History, HistoryRow
+from warp_repo.migrations._lock import AdvisoryLock, MigrationLock
+from warp_repo.migrations._sqltext import Statement
 
 __all__ = [
     "BaselineReport",
@@ -42,7 +42,7 @@ __all__ = [
     "status",
 ]
 
-logger = logging.getLogger("warp_models.migrations")
+logger = logging.getLogger("warp_repo.migrations")
 
 _Conn = psycopg.Connection[TupleRow]
 _STATEMENT_EXCERPT = 2000
@@ -562,7 +562,7 @@ def repair(
 
     Recorded checksums of applied migrations are set to their files' current ones (use it after an edit that
     changes nothing that matters, e.g. a comment), and failed attempts are forgotten. Each change is logged
-    on the ``warp_models.migrations`` logger.
+    on the ``warp_repo.migrations`` logger.
 
     Args:
         conninfo: the database, as given to ``psycopg.connect``.

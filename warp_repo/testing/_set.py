@@ -26,26 +26,26 @@ from warp_models import (
     SipTrunk,
     User,
 )
-from warp_models.testing._billing import BillingAccountFactory, InvoiceFactory, UsageRecordFactory
-from warp_models.testing._cdrs import CdrFactory
-from warp_models.testing._factory import Factory, FactoryError, Known, Plan, Planned, require_id
-from warp_models.testing._messaging import MessageFactory, MessagingCampaignFactory
-from warp_models.testing._numbers import E911AddressFactory, PhoneNumberFactory
-from warp_models.testing._organizations import (
+from warp_repo._core.repository_async import AsyncTenantRepo
+from warp_repo._core.repository_sync import TenantRepo
+from warp_repo.repos import ASYNC_REPOSITORIES, REPOSITORIES
+from warp_repo.secrets import EncryptedColumn, Keyring
+from warp_repo.testing._billing import BillingAccountFactory, InvoiceFactory, UsageRecordFactory
+from warp_repo.testing._cdrs import CdrFactory
+from warp_repo.testing._factory import Factory, FactoryError, Known, Plan, Planned, require_id
+from warp_repo.testing._messaging import MessageFactory, MessagingCampaignFactory
+from warp_repo.testing._numbers import E911AddressFactory, PhoneNumberFactory
+from warp_repo.testing._organizations import (
     ApiKeyFactory,
     AuditLogFactory,
     OrganizationFactory,
     OrganizationSettingsFactory,
     UserFactory,
 )
-from warp_models.testing._provider import TelecomProvider
-from warp_models.testing._routing import LcrRateFactory, RoutingRuleFactory
-from warp_models.testing._secrets import TEST_API_KEY_PEPPERS, TEST_ENCRYPTION_KEYS, cheap_password_hash
-from warp_models.testing._trunks import SipTrunkFactory, TrunkAclFactory, TrunkRegistrationFactory
-from warp_repo._core.repository_async import AsyncTenantRepo
-from warp_repo._core.repository_sync import TenantRepo
-from warp_repo.repos import ASYNC_REPOSITORIES, REPOSITORIES
-from warp_repo.secrets import EncryptedColumn, Keyring
+from warp_repo.testing._provider import TelecomProvider
+from warp_repo.testing._routing import LcrRateFactory, RoutingRuleFactory
+from warp_repo.testing._secrets import TEST_API_KEY_PEPPERS, TEST_ENCRYPTION_KEYS, cheap_password_hash
+from warp_repo.testing._trunks import SipTrunkFactory, TrunkAclFactory, TrunkRegistrationFactory
 
 _POOL = 500
 _CURRENT_TENANT = "SELECT current_setting('warp.org_id', true)"
@@ -88,7 +88,7 @@ class Factories:
             same rows all day; pass a fixed one for rows that never change.
         locale: Faker's locale for names and addresses.
         keyring: the keys ``users.mfa_secret`` and ``billing_accounts.tax_id`` are encrypted under; the public
-            test keys (``warp_models.testing.TEST_ENCRYPTION_KEYS``) by default.
+            test keys (``warp_repo.testing.TEST_ENCRYPTION_KEYS``) by default.
         peppers: the peppers ``api_keys.key_hash`` is made with; the public ``TEST_API_KEY_PEPPERS`` by default.
 
     Attributes:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from random import Random
 from typing import Final
 
-from warp_models.testing._data import COUNTRY_PLANS, NXX_CODES, RATE_CENTERS, TOLL_FREE_NPAS, RateCenter
+from warp_repo.testing._data import COUNTRY_PLANS, NXX_CODES, RATE_CENTERS, TOLL_FREE_NPAS, RateCenter
 
 
 class SpaceExhausted(ValueError):

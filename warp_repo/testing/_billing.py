@@ -19,8 +19,8 @@ from warp_models import (
     UsageRecordCreate,
 )
 from warp_models.billing import UsageType
-from warp_models.testing._factory import Factory, Plan
 from warp_repo.secrets import TAX_ID
+from warp_repo.testing._factory import Factory, Plan
 
 CENT = Decimal("0.01")
 _UNITS: dict[UsageType, tuple[str, tuple[int, int], tuple[str, str]]] = {

@@ -28,7 +28,7 @@ from warp_models._columns import Numeric, OrgScoped, ParentScoped, Varchar, spli
 if TYPE_CHECKING:
     from random import Random
 
-    from warp_models.testing._set import Factories
+    from warp_repo.testing._set import Factories
 
 RowT = TypeVar("RowT", bound=Row)
 CreateT = TypeVar("CreateT", bound=Create)
