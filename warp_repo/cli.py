@@ -258,7 +258,19 @@ def _positive(text: str) -> int:
     return value
 
 
+def _needs_testing_extra(command: str) -> None:
+    """Refuse a command that makes test data when Faker (the ``testing`` extra) is not installed."""
+    try:
+        import faker  # noqa: F401 - only these commands need it
+    except ImportError:
+        raise ConfigurationError(
+            f"warp-db {command} makes test data with Faker, which the base install leaves out: "
+            "pip install 'warp-models[testing]'"
+        ) from None
+
+
 def _cmd_seed(ctx: Context) -> int:
+    _needs_testing_extra("seed")
     from warp_repo._seed import run_seed
 
     _confirm(ctx, "seed")
@@ -269,6 +281,7 @@ def _cmd_seed(ctx: Context) -> int:
 
 
 def _cmd_demo(ctx: Context) -> int:
+    _needs_testing_extra("demo")
     from warp_repo._demo import run_demo
 
     return run_demo(ctx.url, ctx.console, migrations_dir=ctx.migrations_dir)

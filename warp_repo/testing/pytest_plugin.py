@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
@@ -51,7 +51,9 @@ from psycopg.pq import TransactionStatus
 
 from warp_models import LcrRate
 from warp_repo.testing._database import DEFAULT_APP_ROLE, TestDatabase
-from warp_repo.testing._set import Factories, Tenant
+
+if TYPE_CHECKING:
+    from warp_repo.testing import Factories, Tenant
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres?connect_timeout=3"
 LOCAL_REDIS = "redis://127.0.0.1:6379"
@@ -201,7 +203,13 @@ def seed_of(base: int, nodeid: str) -> int:
 
 @pytest.fixture
 def warp_factory(warp_db: psycopg.Connection[Any], request: pytest.FixtureRequest) -> Factories:
-    """Factories inserting through ``warp_db``, seeded from the session seed and the test's id."""
+    """Factories inserting through ``warp_db``, seeded from the session seed and the test's id.
+
+    Needs Faker (the ``testing`` extra); without it, this fixture and those built on it fail with an ``ImportError``
+    that names the extra, and every other fixture works.
+    """
+    from warp_repo.testing import Factories
+
     return Factories(seed_of(_seed(request.config), request.node.nodeid), conn=warp_db)
 
 
@@ -238,6 +246,8 @@ def warp_rate_deck(warp_database: TestDatabase, pytestconfig: pytest.Config) -> 
     with psycopg.connect(warp_database.admin_url) as conn:
         # Writing lcr_rates takes the platform reach (migration 008); an administrator that is no superuser needs it.
         conn.execute("SELECT set_config('warp.platform', 'on', true)")
+        from warp_repo.testing import Factories
+
         factories = Factories(_seed(pytestconfig), conn=conn)
         return factories.lcr_rate.batch(300)
 
