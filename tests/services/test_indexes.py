@@ -9,12 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex
 
+from tests.support import Conn
 from warp_models import TABLES, LcrRate, TrunkAcl, table_of
 from warp_models._columns import Index
 from warp_repo.migrations import bundled_migrations_dir, load_migrations
 from warp_repo.migrations._drift import _index_shape, check_drift
-
-from .support import Conn
 
 DOMAIN_INDEXES = {
     "lcr_rates_prefix_effective_date_idx": "lcr_rates",

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.support import Conn, add_rates, last_month, month_range, new_number, new_org, new_trunk, unique, with_limits
 from warp_models import BillingAccountCreate, CdrCreate, LcrRateCreate, MessageCreate, RoutingRuleCreate
 from warp_models.routing import TransformRules
 from warp_repo.billing._async import AsyncBilling
@@ -26,8 +27,6 @@ from warp_repo.organizations._async import AsyncOrganizations
 from warp_repo.repos import BillingAccountRepo, CdrRepo, MessageRepo, RoutingRuleRepo
 from warp_repo.routing._async import AsyncRouting
 from warp_repo.trunks._async import AsyncTrunks
-
-from .support import Conn, add_rates, last_month, month_range, new_number, new_org, new_trunk, unique, with_limits
 
 
 def run(coroutine: Any) -> Any:

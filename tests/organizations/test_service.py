@@ -11,12 +11,11 @@ from uuid import UUID
 
 import pytest
 
+from tests.support import Conn, bare_org, new_org, with_limits
 from warp_models import AuditLogCreate, OrganizationUpdate
 from warp_repo.errors import InvalidCursor, InvalidReference, QueryError
 from warp_repo.organizations import Organizations, OrgNode
 from warp_repo.repos import AuditLogRepo, OrganizationRepo
-
-from .support import Conn, bare_org, new_org, with_limits
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

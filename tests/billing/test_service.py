@@ -11,13 +11,12 @@ import psycopg
 import pytest
 from pydantic import ValidationError
 
+from tests.support import Conn, last_month, month_range, new_org, run_threads, unique
 from warp_models import BillingAccountCreate, CdrCreate, MessageCreate
 from warp_models.billing import LineItem
 from warp_repo.billing import Billing
 from warp_repo.errors import Conflict, LimitExceeded, NotFound, QueryError
 from warp_repo.repos import BillingAccountRepo, CdrRepo, MessageRepo, UsageRecordRepo
-
-from .support import Conn, last_month, month_range, new_org, run_threads, unique
 
 
 def account(conn: Conn, org: UUID, **values: Any) -> None:

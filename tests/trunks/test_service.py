@@ -16,13 +16,12 @@ from uuid import UUID
 import psycopg
 import pytest
 
+from tests.support import Conn, explain, new_org, new_trunk, plan_nodes, run_threads, unique, with_limits
 from warp_models import SipTrunk, SipTrunkCreate, SipTrunkUpdate, TrunkAclCreate
 from warp_repo.errors import Conflict, InvalidReference, LimitExceeded, NotFound
 from warp_repo.repos import TrunkAclRepo, TrunkRepo
 from warp_repo.trunks import Trunks
 from warp_repo.trunks import _queries as q
-
-from .support import Conn, explain, new_org, new_trunk, plan_nodes, run_threads, unique, with_limits
 
 
 def trunk_create(org: UUID, **values: Any) -> SipTrunkCreate:

@@ -15,12 +15,11 @@ import psycopg
 import pytest
 from pydantic import ValidationError
 
+from tests.support import Conn, new_number, new_org, new_trunk, run_threads, unique, with_limits
 from warp_models import E911AddressCreate, PhoneNumberUpdate
 from warp_repo.errors import InvalidTransition, LimitExceeded, NotFound, QueryError, TenantScopeError
 from warp_repo.numbers import NumberInventory, NumberQuery
 from warp_repo.repos import E911AddressRepo, PhoneNumberRepo
-
-from .support import Conn, new_number, new_org, new_trunk, run_threads, unique, with_limits
 
 c = PhoneNumberRepo.c
 

@@ -12,14 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
+from tests.support import Conn, new_org, new_trunk
 from warp_models import RoutingRule, RoutingRuleCreate
 from warp_models.routing import TimeCondition, TransformRules
 from warp_repo.errors import QueryError
 from warp_repo.repos import RoutingRuleRepo
 from warp_repo.routing import Routing, time_condition_applies, transform, weighted_order, weighted_pick
 from warp_repo.routing._queries import rule_matches
-
-from .support import Conn, new_org, new_trunk
 
 NEW_YORK = ZoneInfo("America/New_York")
 

@@ -9,12 +9,11 @@ from uuid import UUID
 import psycopg
 import pytest
 
+from tests.support import Conn, new_org, run_threads, unique
 from warp_models import MessageCreate, MessagingCampaignCreate
 from warp_repo.errors import InvalidTransition, LimitExceeded, NotFound, QueryError
 from warp_repo.messaging import ALLOWED_FROM, CampaignCounts, Messaging
 from warp_repo.repos import MessageRepo, MessagingCampaignRepo
-
-from .support import Conn, new_org, run_threads, unique
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

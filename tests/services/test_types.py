@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import assert_type
 from uuid import UUID
 
+from tests.support import Conn, last_month, month_range, new_number, new_org, new_trunk, unique
 from warp_models import (
     AuditLog,
     Cdr,
@@ -36,8 +37,6 @@ from warp_repo.organizations import Organizations, OrgLimits, OrgNode
 from warp_repo.repos import MessageRepo
 from warp_repo.routing import DeckLoad, RouteChoice, Routing
 from warp_repo.trunks import AclMatch, ChannelState, FailoverChain, Trunks
-
-from .support import Conn, last_month, month_range, new_number, new_org, new_trunk, unique
 
 
 def test_trunk_and_routing_results_are_typed(platform_conn: Conn) -> None:

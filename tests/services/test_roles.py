@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.support import Conn, last_month, month_range, new_number, new_org, new_trunk, unique
 from warp_models import (
     BillingAccountCreate,
     CdrCreate,
@@ -32,8 +33,6 @@ from warp_repo.organizations import Organizations
 from warp_repo.repos import BillingAccountRepo, CdrRepo, LcrRateRepo, MessageRepo, TrunkAclRepo
 from warp_repo.routing import Routing
 from warp_repo.trunks import Trunks
-
-from .support import Conn, last_month, month_range, new_number, new_org, new_trunk, unique
 
 
 @pytest.fixture(scope="module")

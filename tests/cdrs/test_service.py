@@ -10,13 +10,12 @@ from uuid import UUID
 import psycopg
 import pytest
 
+from tests.support import Conn, explain, last_month, month_range, new_org, new_trunk, plan_nodes, run_threads, unique
 from warp_models import CdrCreate
 from warp_repo.cdrs import CallRecords
 from warp_repo.cdrs import _queries as q
 from warp_repo.errors import InvalidCursor, InvalidData, QueryError
 from warp_repo.repos import CdrRepo
-
-from .support import Conn, explain, last_month, month_range, new_org, new_trunk, plan_nodes, run_threads, unique
 
 
 def call(org: UUID, start: datetime, **values: Any) -> CdrCreate:

@@ -20,14 +20,13 @@ import psycopg
 import pytest
 from pydantic import ValidationError
 
+from tests.support import Conn, add_rates, explain, new_org, plan_nodes, platform_work, unique
 from warp_models import LcrRateCreate
 from warp_repo._core.queries import prefixes
 from warp_repo.errors import Conflict, NotFound, QueryError
 from warp_repo.repos import LcrRateRepo
 from warp_repo.routing import Routing
 from warp_repo.routing import _queries as q
-
-from .support import Conn, add_rates, explain, new_org, plan_nodes, platform_work, unique
 
 DAY = date(2026, 6, 1)
 
