@@ -1,6 +1,7 @@
 """Generate the create and update shapes of every table from the row declarations.
 
-Run ``python tools/codegen.py`` after changing a declaration; ``--check`` (run in CI) fails when a
+Each domain module ends in its generated part: the shapes, then ``__all__`` (every public name the module
+defines). Run ``python tools/codegen.py`` after changing a declaration; ``--check`` (run in CI) fails when a
 module's generated part is out of date. The generated classes carry plain Python types so that type checkers see
 every field; the column limits come from the row's declaration at class creation (``warp_models._base``).
 """
@@ -110,10 +111,32 @@ def generated_source(module_name: str) -> tuple[Path, str, str]:
     declarations = current.split(MARKER, 1)[0].rstrip() + "\n"
     module = importlib.import_module(f"warp_models.{module_name}")
     parts = [declarations, "\n\n", MARKER, "\n"]
+    shapes: list[str] = []
     for class_name, fields in _row_fields(declarations, _aliases()).items():
         row = getattr(module, class_name)
         parts.append(_render(row, fields))
+        shapes += [f"{class_name}Create", f"{class_name}Update"]
+    names = sorted({*_public_names(declarations), *shapes}, key=_export_order)
+    parts.append("\n\n__all__ = [\n" + "".join(f'    "{n}",\n' for n in names) + "]\n")
     return path, current, "".join(parts)
+
+
+def _public_names(source: str) -> list[str]:
+    """The names the module's declarations define at top level, other than private ones."""
+    out = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef):
+            out.append(node.name)
+        elif isinstance(node, ast.Assign):
+            out += [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            out.append(node.target.id)
+    return [n for n in out if not n.startswith("_")]
+
+
+def _export_order(name: str) -> tuple[int, str]:
+    """Constants, then classes, then functions: the order ruff keeps ``__all__`` in."""
+    return (0 if name.isupper() and len(name) > 1 else 1 if name[0].isupper() else 2), name
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -262,3 +262,23 @@ class InvoiceUpdate(Update):
     due_date: date | None = None
     paid_date: date | None = None
     line_items: list[LineItem] | None = None
+
+
+__all__ = [
+    "CENT",
+    "BillingAccount",
+    "BillingAccountCreate",
+    "BillingAccountUpdate",
+    "BillingAddress",
+    "Invoice",
+    "InvoiceCreate",
+    "InvoiceStatus",
+    "InvoiceUpdate",
+    "LineItem",
+    "PaymentMethod",
+    "UsageRecord",
+    "UsageRecordCreate",
+    "UsageRecordUpdate",
+    "UsageType",
+    "UsageUnit",
+]

@@ -164,3 +164,10 @@ class CdrUpdate(Update):
     codecs_used: list[Codec] | None = None
     recording_url: Url | None = None
     metadata: Metadata | None = None
+
+
+__all__ = [
+    "Cdr",
+    "CdrCreate",
+    "CdrUpdate",
+]

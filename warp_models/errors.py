@@ -53,6 +53,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+__all__ = [
+    "ChecksumMismatch",
+    "ConfigurationError",
+    "DriftError",
+    "MigrationError",
+    "MigrationFailed",
+    "MigrationFileError",
+    "WarpError",
+]
+
 
 class WarpError(Exception):
     """Base of every error raised on purpose by warp-models and warp-repo."""

@@ -193,3 +193,17 @@ class MessagingCampaignUpdate(Update):
     delivered_count: NonNegativeInt | None = None
     failed_count: NonNegativeInt | None = None
     status: CampaignStatus | None = None
+
+
+__all__ = [
+    "CampaignStatus",
+    "Direction",
+    "Message",
+    "MessageCreate",
+    "MessageStatus",
+    "MessageType",
+    "MessageUpdate",
+    "MessagingCampaign",
+    "MessagingCampaignCreate",
+    "MessagingCampaignUpdate",
+]

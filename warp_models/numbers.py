@@ -186,3 +186,15 @@ class E911AddressUpdate(Update):
     validated: bool | None = None
     validation_date: UtcDateTime | None = None
     msag_valid: bool | None = None
+
+
+__all__ = [
+    "E911Address",
+    "E911AddressCreate",
+    "E911AddressUpdate",
+    "NumberStatus",
+    "NumberType",
+    "PhoneNumber",
+    "PhoneNumberCreate",
+    "PhoneNumberUpdate",
+]

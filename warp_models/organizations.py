@@ -312,3 +312,27 @@ class AuditLogUpdate(Update):
     ip_address: IpAddress | None = None
     user_agent: str | None = None
     metadata: Metadata | None = None
+
+
+__all__ = [
+    "ApiKey",
+    "ApiKeyCreate",
+    "ApiKeyStatus",
+    "ApiKeyUpdate",
+    "AuditLog",
+    "AuditLogCreate",
+    "AuditLogUpdate",
+    "OrgStatus",
+    "OrgTier",
+    "Organization",
+    "OrganizationCreate",
+    "OrganizationSettings",
+    "OrganizationSettingsCreate",
+    "OrganizationSettingsUpdate",
+    "OrganizationUpdate",
+    "User",
+    "UserCreate",
+    "UserRole",
+    "UserStatus",
+    "UserUpdate",
+]

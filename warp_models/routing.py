@@ -214,3 +214,20 @@ class LcrRateUpdate(Update):
     effective_date: date | None = None
     expiry_date: date | None = None
     priority: int | None = None
+
+
+__all__ = [
+    "Digits",
+    "LcrRate",
+    "LcrRateCreate",
+    "LcrRateUpdate",
+    "MatchType",
+    "PrefixReplacement",
+    "RouteAction",
+    "RoutingRule",
+    "RoutingRuleCreate",
+    "RoutingRuleUpdate",
+    "TimeCondition",
+    "TransformRules",
+    "Weekday",
+]

@@ -226,3 +226,23 @@ class TrunkAclUpdate(Update):
     ip_address: IpAddress | None = None
     subnet_mask: int | None = None
     description: str | None = None
+
+
+__all__ = [
+    "DtmfMode",
+    "RegistrationStatus",
+    "SipTrunk",
+    "SipTrunkCreate",
+    "SipTrunkUpdate",
+    "SrtpMode",
+    "Transport",
+    "TrunkAcl",
+    "TrunkAclCreate",
+    "TrunkAclUpdate",
+    "TrunkAuthType",
+    "TrunkRegistration",
+    "TrunkRegistrationCreate",
+    "TrunkRegistrationUpdate",
+    "TrunkStatus",
+    "check_subnet_mask",
+]

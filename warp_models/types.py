@@ -25,6 +25,48 @@ from pydantic import (
 
 from warp_models._time import FROM_DB
 
+__all__ = [
+    "API_KEY_HASH_PATTERN",
+    "API_KEY_HASH_SCHEME",
+    "ARGON2ID_HASH_PATTERN",
+    "CIPHERTEXT_MIN_PAYLOAD",
+    "CIPHERTEXT_PATTERN",
+    "E164",
+    "KEY_ID_PATTERN",
+    "ApiKeyHash",
+    "CallingCode",
+    "Codec",
+    "CountryCode",
+    "DialPrefix",
+    "Email",
+    "EncryptedMfaSecret",
+    "EncryptedTaxId",
+    "FccFilerId",
+    "IpAddress",
+    "IpNetwork",
+    "JsonDocument",
+    "Lata",
+    "Metadata",
+    "Money",
+    "MosScore",
+    "NonNegativeInt",
+    "NonNegativeMoney",
+    "OrgFeatures",
+    "PasswordHash",
+    "Percent",
+    "Permission",
+    "PhoneAddress",
+    "PlusFour",
+    "PositiveInt",
+    "RateLimits",
+    "SipResponseCode",
+    "SipUsername",
+    "Url",
+    "UsState",
+    "ZipCode",
+]
+
+
 E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{1,14}$")]
 """A phone number in E.164 form: ``+`` then up to 15 digits, no leading zero (``+14155550123``)."""
 

@@ -7,7 +7,6 @@ from uuid import UUID
 
 import pytest
 
-import warp_repo.cache
 from warp_repo.cache import CacheKeys
 from warp_repo.secrets import Keyring, generate_key_entry, issue_api_key
 
@@ -112,9 +111,3 @@ def test_scan_patterns_escape_glob_characters() -> None:
     assert CacheKeys().lcr_route_match("14") == "route:lcr:14*"
     assert CacheKeys().lcr_route_match() == "route:lcr:*"
     assert CacheKeys("t[1]?").custom_route_match(ID) == f"t\\[1\\]\\?:route:custom:{ID}:*"
-
-
-def test_the_public_surface_is_sorted_and_importable() -> None:
-    names = warp_repo.cache.__all__
-    assert names == sorted(names)
-    assert all(hasattr(warp_repo.cache, name) for name in names)

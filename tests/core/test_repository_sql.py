@@ -55,7 +55,7 @@ def test_statements_are_cached_and_bind_only_named_parameters() -> None:
             _sql.select_by_key(row, scoped, True),
             _sql.insert_row(row, names),
             _sql.update_row(row, names, scoped),
-            _sql.delete_by_key(row, scoped),
+            _sql.delete_returning(row, None, scoped),
             _sql.count_rows(row, (_sql.FilterShape("eq", names[0]),), scoped),
             _sql.select_rows(row, (), scoped, _sql.parse_order(_sql.info(row), ()), True, (False,)),
         ]

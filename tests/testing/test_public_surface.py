@@ -1,4 +1,4 @@
-"""The public surface of ``warp_repo.testing`` and of its pytest plugin."""
+"""The pytest plugin's fixtures and options, and the factories without pytest (``__all__``: test_public_api)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import sys
 
 import pytest
 
-import warp_repo.testing
 from warp_repo.testing import pytest_plugin
 
 FIXTURES = (
@@ -20,18 +19,6 @@ FIXTURES = (
     "warp_redis_url",
     "warp_tenant",
 )
-
-
-def isort_order(name: str) -> tuple[int, str]:
-    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[0].isupper() else 2
-    return kind, name
-
-
-def test_all_is_sorted_public_and_importable() -> None:
-    names: list[str] = warp_repo.testing.__all__
-    assert names == sorted(names, key=isort_order)
-    assert not [n for n in names if n.startswith("_")]
-    assert all(getattr(warp_repo.testing, n) is not None for n in names)
 
 
 def test_the_factories_work_where_pytest_is_not_installed() -> None:

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, LiteralString, cast
+from typing import Annotated, Any, LiteralString
 
-from psycopg.rows import BaseRowFactory, RowMaker
+from psycopg.rows import RowMaker
 from pydantic import Field, StringConstraints, TypeAdapter
 
 from warp_models import Row
-from warp_models._time import to_db_timestamp
-from warp_repo._core.statements import RowT, model_rows
-from warp_repo.errors import QueryError
 
 NOW_UTC: LiteralString = "timezone('UTC', now())"
 """The current time as the ``TIMESTAMP`` columns hold it (UTC), whatever the session's time zone."""
@@ -45,16 +41,6 @@ def columns(row: type[Row], alias: str | None = None) -> LiteralString:
     return ", ".join(prefix + n for n in names)
 
 
-def rows_of(row: type[RowT]) -> BaseRowFactory[RowT]:
-    """A row factory validating rows selected with ``columns(row)`` into ``row`` (one per model, cached)."""
-    return cast(BaseRowFactory[RowT], _rows_of(row))
-
-
-@functools.cache
-def _rows_of(row: type[Row]) -> BaseRowFactory[Row]:
-    return model_rows(row)
-
-
 def scalar(cursor: Any) -> RowMaker[Any]:
     """Row factory of a one-column statement: the value itself."""
     return _first_value
@@ -77,10 +63,3 @@ def prefixes(digits: str) -> list[str]:
 def cents(amount: Decimal) -> Decimal:
     """``amount`` if a ``DECIMAL(10, 2)`` column holds it exactly; else a ``pydantic.ValidationError``."""
     return _CENTS.validate_python(amount)
-
-
-def utc(instant: datetime, name: str) -> datetime:
-    """An aware datetime as the database's naive UTC; a naive one is refused (nothing says its zone)."""
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise QueryError(f"naive datetime for {name}: pass a timezone-aware datetime (the database stores UTC)")
-    return to_db_timestamp(instant)

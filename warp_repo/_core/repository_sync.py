@@ -11,7 +11,6 @@ the unit of work.
 from __future__ import annotations
 
 import builtins
-import functools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -22,7 +21,6 @@ from typing import Any, LiteralString, Self, TypeVar
 from uuid import UUID, uuid4
 
 import psycopg
-import sqlalchemy as sa
 from psycopg import Connection, Cursor, sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
@@ -33,7 +31,17 @@ from warp_models._columns import OrgScoped, ParentScoped
 from warp_repo._core import statements as _sql
 from warp_repo._core.cursor import Page, check_sortable, decode_cursor, encode_cursor
 from warp_repo._core.retry import RetryPolicy, gave_up, is_retryable, not_idle_error
-from warp_repo._core.statements import SET_TENANT, CreateT, Filter, OrderBy, RepoCore, RowT, Statement, UpdateT
+from warp_repo._core.statements import (
+    PLATFORM_REACH,
+    SET_TENANT,
+    CreateT,
+    Filter,
+    OrderBy,
+    RepoCore,
+    RowT,
+    Statement,
+    UpdateT,
+)
 from warp_repo.audit import Actor, audit_entry
 from warp_repo.errors import (
     ConnectionUnavailable,
@@ -75,14 +83,33 @@ def atomic(conn: Connection[Any], savepoint: str = _SAVEPOINT) -> Iterator[None]
         conn.execute(f"RELEASE SAVEPOINT {savepoint}")
 
 
+def execute_within(
+    cur: Cursor[Any], sql: LiteralString, params: Mapping[str, Any], scope: UUID | None, platform: bool
+) -> None:
+    """Run one statement within its reach: an organization (``scope``), the platform, or neither.
+
+    The one executor of the repositories and the services. The tenant context (``warp.org_id``) or the platform
+    reach (``warp.platform``) is set first, in the same round trip as the statement, and lasts until the
+    transaction ends; on an autocommit connection both run in a transaction of their own.
+    """
+    if scope is None and not platform:
+        cur.execute(sql, params)
+        return
+    conn = cur.connection
+    with conn.pipeline(), own_transaction(conn):
+        if scope is not None:
+            conn.execute(SET_TENANT, (str(scope),))
+        else:
+            conn.execute(PLATFORM_REACH)
+        cur.execute(sql, params)
+
+
 def own_transaction(conn: Connection[Any]) -> AbstractContextManager[object]:
     """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
     return conn.transaction() if conn.autocommit else nullcontext()
 
 
 _PARENT_CHECK_CHUNK = 1000
-_PLATFORM_REACH: LiteralString = "SELECT set_config('warp.platform', 'on', true)"
-"""Asks for the platform reach for the rest of the current transaction (granted to the platform role only)."""
 _ROW_SECURITY: LiteralString = "SELECT row_security_active(%s::regclass)"
 _AUDIT_TABLE = "audit_logs"
 
@@ -156,17 +183,7 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
         scope: UUID | None,
         platform: bool = False,
     ) -> None:
-        if scope is None and not platform:
-            cur.execute(stmt.sql, params)
-            return
-        # The tenant context (or the platform reach) travels with the statement, in one round trip, and lasts
-        # until the transaction ends.
-        with self._conn.pipeline(), self._own_transaction():
-            if scope is not None:
-                self._conn.execute(SET_TENANT, (str(scope),))
-            else:
-                self._conn.execute(_PLATFORM_REACH)
-            cur.execute(stmt.sql, params)
+        execute_within(cur, stmt.sql, params, scope, platform)
 
     def _atomic(self) -> AbstractContextManager[None]:
         """All or nothing, the caller's transaction surviving a failure (see :func:`atomic`)."""
@@ -521,7 +538,7 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
 
     def delete(self, key: UUID) -> bool:
         """Delete the row whose key is ``key``; whether there was one (in the repository's organization)."""
-        stmt = _delete_returning(self.model, None, self._scope is not None)
+        stmt = _sql.delete_returning(self.model, None, self._scope is not None)
         with self._own_transaction():
             gone = self._tuples(stmt, {"key": key, **self._scope_params(self._scope)}, self._scope)
             self._audit_deleted(gone)
@@ -538,7 +555,7 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
             raise QueryError("delete_where() needs at least one filter; it never empties a table")
         self._require_scope("delete_where")
         where, params = _sql.bind_filters(self._info, filters)
-        stmt = _delete_returning(self.model, where, self._scope is not None)
+        stmt = _sql.delete_returning(self.model, where, self._scope is not None)
         with self._own_transaction():
             gone = self._tuples(stmt, params | self._scope_params(self._scope), self._scope)
             self._audit_deleted(gone)
@@ -729,25 +746,6 @@ class TenantRepo(Repo[RowT, CreateT, UpdateT]):
         """``page`` across every organization (unscoped repositories only)."""
         self._refuse_other_org(None, "unscoped_platform_page")
         return self._page(filters, after, limit, order_by, None, True)
-
-
-@functools.cache
-def _delete_returning(row: type[Row], where: _sql.WhereShape | None, scoped: bool) -> Statement:
-    """``DELETE`` the row ``%(key)s`` (``where`` is ``None``) or the rows matching filters.
-
-    Each deleted row returns its key and, where the table has one, its organization column: what the audit trail
-    records.
-    """
-    t = _sql.info(row)
-    returned = [t.table.c[t.key]]
-    if isinstance(t.tenant, OrgScoped) and t.tenant.column != t.key:
-        returned.append(t.table.c[t.tenant.column])
-    if where is None:
-        cond = [t.table.c[t.key] == sa.bindparam("key"), *([_sql.scope_clause(t)] if scoped else [])]
-    else:
-        cond = _sql._where(t, where, scoped)
-    compiled = sa.delete(t.table).where(*cond).returning(*returned).compile(dialect=_sql._DIALECT)
-    return Statement(compiled.string, tuple(compiled.params))
 
 
 def _names(columns: Iterable[str]) -> sql.Composed:

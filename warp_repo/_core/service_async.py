@@ -29,14 +29,13 @@ from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import BaseRowFactory
 
 from warp_models import Row
-from warp_repo._core.repository_async import atomic, own_transaction
-from warp_repo._core.statements import SET_TENANT
+from warp_repo._core.repository_async import atomic, execute_within, own_transaction
+from warp_repo._core.statements import PLATFORM_REACH, SET_TENANT
 from warp_repo.errors import translating
 
 T = TypeVar("T")
 
 _SAVEPOINT = "warp_domain_atomic"
-_PLATFORM_REACH: LiteralString = "SELECT set_config('warp.platform', 'on', true)"
 
 
 class Reach(Enum):
@@ -104,17 +103,14 @@ class AsyncService:
                 return cur.rowcount
 
     async def _execute(self, cur: AsyncCursor[Any], sql: LiteralString, params: Mapping[str, Any], org: Scope) -> None:
-        if org is None:
-            await cur.execute(sql, params)
-            return
-        # The setting travels with the statement, in one round trip, and lasts until the transaction ends.
-        async with self._conn.pipeline(), self._own_transaction():
-            await self._reach(org)
-            await cur.execute(sql, params)
+        if isinstance(org, Reach):
+            await execute_within(cur, sql, params, None, True)
+        else:
+            await execute_within(cur, sql, params, org, False)
 
     async def _reach(self, org: UUID | Reach) -> None:
         if isinstance(org, Reach):
-            await self._conn.execute(_PLATFORM_REACH)
+            await self._conn.execute(PLATFORM_REACH)
         else:
             await self._conn.execute(SET_TENANT, (str(org),))
 

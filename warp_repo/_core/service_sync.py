@@ -31,14 +31,13 @@ from psycopg import Connection, Cursor
 from psycopg.rows import BaseRowFactory
 
 from warp_models import Row
-from warp_repo._core.repository_sync import atomic, own_transaction
-from warp_repo._core.statements import SET_TENANT
+from warp_repo._core.repository_sync import atomic, execute_within, own_transaction
+from warp_repo._core.statements import PLATFORM_REACH, SET_TENANT
 from warp_repo.errors import translating
 
 T = TypeVar("T")
 
 _SAVEPOINT = "warp_domain_atomic"
-_PLATFORM_REACH: LiteralString = "SELECT set_config('warp.platform', 'on', true)"
 
 
 class Reach(Enum):
@@ -103,17 +102,14 @@ class Service:
             return cur.rowcount
 
     def _execute(self, cur: Cursor[Any], sql: LiteralString, params: Mapping[str, Any], org: Scope) -> None:
-        if org is None:
-            cur.execute(sql, params)
-            return
-        # The setting travels with the statement, in one round trip, and lasts until the transaction ends.
-        with self._conn.pipeline(), self._own_transaction():
-            self._reach(org)
-            cur.execute(sql, params)
+        if isinstance(org, Reach):
+            execute_within(cur, sql, params, None, True)
+        else:
+            execute_within(cur, sql, params, org, False)
 
     def _reach(self, org: UUID | Reach) -> None:
         if isinstance(org, Reach):
-            self._conn.execute(_PLATFORM_REACH)
+            self._conn.execute(PLATFORM_REACH)
         else:
             self._conn.execute(SET_TENANT, (str(org),))
 

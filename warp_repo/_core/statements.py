@@ -51,6 +51,8 @@ UpdateT = TypeVar("UpdateT", bound=Update)
 
 SET_TENANT: LiteralString = "SELECT set_config('warp.org_id', %s, true)"
 """Sets the tenant context for the rest of the current transaction only (``is_local = true``)."""
+PLATFORM_REACH: LiteralString = "SELECT set_config('warp.platform', 'on', true)"
+"""Asks for the platform reach for the rest of the current transaction (granted to the platform role only)."""
 
 _DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves it unannotated
 _SCOPE = sa.bindparam("scope", type_=sa.Uuid(as_uuid=True))
@@ -132,14 +134,17 @@ def db_value(column: Column, value: Any) -> Any:
     if isinstance(value, SecretStr):
         return value.get_secret_value()
     if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise QueryError(
-                f"naive datetime for {column.name}: pass a timezone-aware datetime (the database stores UTC)"
-            )
-        return to_db_timestamp(value)
+        return utc(value, column.name)
     if column.is_jsonb:
         return JsonbParam(value.model_dump(mode="json") if isinstance(value, BaseModel) else value)
     return value
+
+
+def utc(instant: datetime, name: str) -> datetime:
+    """An aware datetime as the database's naive UTC; a naive one is refused (nothing says which zone it is in)."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise QueryError(f"naive datetime for {name}: pass a timezone-aware datetime (the database stores UTC)")
+    return to_db_timestamp(instant)
 
 
 def driver_values(model: Row | Create | Update) -> dict[str, Any]:
@@ -618,18 +623,21 @@ def upsert_row(row: type[Row], columns: tuple[str, ...], on: tuple[str, ...], sc
 
 
 @functools.cache
-def delete_by_key(row: type[Row], scoped: bool) -> Statement:
-    """``DELETE`` the row ``%(key)s``, returning its key."""
-    t = info(row)
-    cond = [t.table.c[t.key] == sa.bindparam("key"), *([scope_clause(t)] if scoped else [])]
-    return _compile(sa.delete(t.table).where(*cond).returning(t.table.c[t.key]))
+def delete_returning(row: type[Row], where: WhereShape | None, scoped: bool) -> Statement:
+    """``DELETE`` the row ``%(key)s`` (``where`` is ``None``) or the rows matching filters.
 
-
-@functools.cache
-def delete_rows(row: type[Row], where: WhereShape, scoped: bool) -> Statement:
-    """``DELETE`` the rows matching filters."""
+    Each deleted row returns its key and, where the table has one, its organization column: what the audit trail
+    records.
+    """
     t = info(row)
-    return _compile(sa.delete(t.table).where(*_where(t, where, scoped)))
+    returned = [t.table.c[t.key]]
+    if isinstance(t.tenant, OrgScoped) and t.tenant.column != t.key:
+        returned.append(t.table.c[t.tenant.column])
+    if where is None:
+        cond = [t.table.c[t.key] == sa.bindparam("key"), *([scope_clause(t)] if scoped else [])]
+    else:
+        cond = _where(t, where, scoped)
+    return _compile(sa.delete(t.table).where(*cond).returning(*returned))
 
 
 @functools.cache
@@ -881,6 +889,11 @@ def at_row(exc: ValidationError, index: int, model: type[BaseModel]) -> Validati
         details.append({"type": kind, "loc": (index, *error["loc"]), "input": error["input"]})
     hide = bool(model.model_config.get("hide_input_in_errors", False))
     return ValidationError.from_exception_data(f"{model.__name__} (row {index})", details, hide_input=hide)
+
+
+def rows_of(model: type[RowT]) -> BaseRowFactory[RowT]:
+    """The row factory of ``model``, made once per model and shared by repositories and services."""
+    return cast(BaseRowFactory[RowT], _row_factory(model))
 
 
 @functools.cache

@@ -30,9 +30,10 @@ from warp_models import (
     UsageRecordUpdate,
 )
 from warp_models.billing import InvoiceStatus, LineItem
-from warp_repo._core.queries import cents, rows_of, scalar, utc
+from warp_repo._core.queries import cents, scalar
 from warp_repo._core.repository_sync import TenantRepo
 from warp_repo._core.service_sync import Service
+from warp_repo._core.statements import rows_of, utc
 from warp_repo.billing import _queries as q
 from warp_repo.errors import LimitExceeded, NotFound, QueryError
 

@@ -14,9 +14,9 @@ from uuid import UUID
 
 from warp_models import Cdr, CdrCreate, CdrUpdate
 from warp_repo._core.cursor import Page
-from warp_repo._core.queries import rows_of, utc
 from warp_repo._core.repository_sync import TenantRepo
 from warp_repo._core.service_sync import Service
+from warp_repo._core.statements import rows_of, utc
 from warp_repo.cdrs import _queries as q
 from warp_repo.cdrs._queries import CallStats
 from warp_repo.errors import QueryError

@@ -19,9 +19,9 @@ from warp_models import (
     MessagingCampaignCreate,
     MessagingCampaignUpdate,
 )
-from warp_repo._core.queries import utc
 from warp_repo._core.repository_async import AsyncTenantRepo
 from warp_repo._core.service_async import AsyncService
+from warp_repo._core.statements import utc
 from warp_repo.errors import InvalidTransition, LimitExceeded, NotFound, QueryError
 from warp_repo.messaging import _queries as q
 from warp_repo.messaging._queries import ALLOWED_FROM, CampaignCounts, StatusChange

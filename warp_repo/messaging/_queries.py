@@ -19,7 +19,8 @@ from psycopg.rows import BaseRowFactory, RowMaker
 
 from warp_models import Message, MessagingCampaign
 from warp_models.messaging import MessageStatus
-from warp_repo._core.queries import NOW_UTC, columns, rows_of
+from warp_repo._core.queries import NOW_UTC, columns
+from warp_repo._core.statements import rows_of
 
 _STEP = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3}
 

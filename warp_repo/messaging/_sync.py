@@ -21,9 +21,9 @@ from warp_models import (
     MessagingCampaignCreate,
     MessagingCampaignUpdate,
 )
-from warp_repo._core.queries import utc
 from warp_repo._core.repository_sync import TenantRepo
 from warp_repo._core.service_sync import Service
+from warp_repo._core.statements import utc
 from warp_repo.errors import InvalidTransition, LimitExceeded, NotFound, QueryError
 from warp_repo.messaging import _queries as q
 from warp_repo.messaging._queries import ALLOWED_FROM, CampaignCounts, StatusChange

@@ -21,9 +21,10 @@ from warp_models import (
     PhoneNumberUpdate,
 )
 from warp_repo._core.cursor import Page
-from warp_repo._core.queries import rows_of, scalar, utc
+from warp_repo._core.queries import scalar
 from warp_repo._core.repository_async import AsyncTenantRepo
 from warp_repo._core.service_async import PLATFORM
+from warp_repo._core.statements import rows_of, utc
 from warp_repo.errors import InvalidTransition, NotFound, QueryError, TenantScopeError
 from warp_repo.numbers import _queries as q
 from warp_repo.numbers._queries import NumberQuery

@@ -10,8 +10,8 @@ from uuid import UUID
 from psycopg.rows import BaseRowFactory, RowMaker
 
 from warp_models import Organization
-from warp_repo._core.queries import columns, rows_of
-from warp_repo._core.statements import Eq, Filter, Range
+from warp_repo._core.queries import columns
+from warp_repo._core.statements import Eq, Filter, Range, rows_of
 from warp_repo.errors import LimitExceeded, QueryError
 
 MAX_DEPTH = 64

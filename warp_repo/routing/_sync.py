@@ -14,9 +14,10 @@ from typing import Any
 from uuid import UUID
 
 from warp_models import LcrRate, LcrRateCreate, LcrRateUpdate, RoutingRule, RoutingRuleCreate, RoutingRuleUpdate
-from warp_repo._core.queries import dialed, prefixes, rows_of, scalar
+from warp_repo._core.queries import dialed, prefixes, scalar
 from warp_repo._core.repository_sync import Repo, TenantRepo
 from warp_repo._core.service_sync import PLATFORM, Service
+from warp_repo._core.statements import rows_of
 from warp_repo.errors import NotFound, translating
 from warp_repo.routing import _queries as q
 from warp_repo.routing._queries import (

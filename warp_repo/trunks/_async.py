@@ -21,9 +21,10 @@ from warp_models import (
     TrunkRegistrationUpdate,
 )
 from warp_models.types import IpAddress
-from warp_repo._core.queries import rows_of, scalar
+from warp_repo._core.queries import scalar
 from warp_repo._core.repository_async import AsyncTenantRepo
 from warp_repo._core.service_async import PLATFORM
+from warp_repo._core.statements import rows_of
 from warp_repo.errors import NotFound
 from warp_repo.organizations._async import AsyncLimitedService
 from warp_repo.trunks import _queries as q

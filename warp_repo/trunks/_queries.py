@@ -11,7 +11,8 @@ from psycopg.rows import BaseRowFactory, RowMaker
 
 from warp_models import SipTrunk, TrunkAcl
 from warp_models.types import IpAddress, IpNetwork
-from warp_repo._core.queries import columns, rows_of
+from warp_repo._core.queries import columns
+from warp_repo._core.statements import rows_of
 
 MAX_FAILOVER_DEPTH = 16
 """How many failover hops a chain follows at most."""
