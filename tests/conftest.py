@@ -145,13 +145,46 @@ def create_database(pg_server: Server) -> DatabaseFactory:
     return pg_server.create_database
 
 
+SHARED_DATABASE_FOLDERS = frozenset(
+    {"organizations", "trunks", "numbers", "routing", "cdrs", "billing", "messaging", "services"}
+)
+"""Test folders whose modules share the session's database (``domain_admin_url``): the domain services' tests.
+
+Each of their tests works in a transaction it never commits; tests that need several connections (races) commit
+rows they name uniquely, so they cannot disturb each other or the rolled-back tests.
+"""
+
+
+@pytest.fixture(scope="session")
+def domain_admin_url(create_database: DatabaseFactory) -> str:
+    """The session's migrated database shared by the domain services' tests, as the superuser."""
+    url = create_database()
+    migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def domain_url(domain_admin_url: str, pg_server: Server) -> str:
+    """The shared database as the application login."""
+    return pg_server.login(APP_ROLE).url(domain_admin_url)
+
+
+@pytest.fixture(scope="session")
+def domain_platform_url(domain_admin_url: str, pg_server: Server) -> str:
+    """The shared database as the platform login."""
+    return pg_server.login(PLATFORM_ROLE).url(domain_admin_url)
+
+
 @pytest.fixture(scope="module")
-def admin_url(create_database: DatabaseFactory) -> str:
-    """A database migrated with the bundled migrations, shared by the tests of one module, as the superuser.
+def admin_url(request: pytest.FixtureRequest, create_database: DatabaseFactory) -> str:
+    """A database migrated with the bundled migrations, as the superuser: the module's own, or in the folders of
+    ``SHARED_DATABASE_FOLDERS`` the session's shared one.
 
     For migrations, the catalog and set-up the application may not do; ``database_url`` is the same database as
     the application.
     """
+    if request.path.parent.name in SHARED_DATABASE_FOLDERS:
+        return str(request.getfixturevalue("domain_admin_url"))
     url = create_database()
     migrate(url)
     return url
@@ -197,3 +230,23 @@ def admin_conn(admin_url: str) -> Iterator[psycopg.Connection[Any]]:
 def empty_admin_url(create_database: DatabaseFactory) -> str:
     """A new, empty database for this test alone, as the superuser (migrations need one, or the owner role)."""
     return create_database()
+
+
+def _autocommit(url: str) -> Iterator[psycopg.Connection[Any]]:
+    conn = psycopg.connect(url, autocommit=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def autocommit(database_url: str) -> Iterator[psycopg.Connection[Any]]:
+    """An application connection in autocommit mode, for rows other connections must see."""
+    yield from _autocommit(database_url)
+
+
+@pytest.fixture
+def platform_autocommit(platform_url: str) -> Iterator[psycopg.Connection[Any]]:
+    """A platform connection in autocommit mode, for platform rows (inventory, rates, trees) others must see."""
+    yield from _autocommit(platform_url)
