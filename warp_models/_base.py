@@ -199,13 +199,54 @@ class Create(_Shape):
     """What a caller passes to create a row: fields the database can fill are optional.
 
     A field left out is left out of the ``INSERT``, so the server default applies; a nullable field set to
-    ``None`` is stored as ``NULL``.
+    ``None`` is stored as ``NULL``; ``None`` for a ``NOT NULL`` column is refused (leave the field out instead),
+    except for a generated key (``id=None``: the database chooses it).
+    Cross-column rules see the row the database will store: the values given, and the server defaults of the
+    columns left out.
     """
+
+    @model_validator(mode="after")
+    def _check_given(self) -> Self:
+        given = {name: getattr(self, name) for name in self.model_fields_set}
+        for name, value in given.items():
+            column = self.__row__.column(name)
+            # ``id=None`` keeps its documented meaning, "let the database choose the key".
+            generated_key = column.col.primary_key and column.has_server_default
+            if value is None and not column.nullable and not generated_key:
+                raise ValueError(
+                    f"{name} cannot be NULL (the column is NOT NULL); leave it out to take the database's default"
+                )
+        self.__row__.check(_server_defaults(self.__row__) | given)
+        return self
 
     def to_db(self) -> dict[str, Any]:
         """The columns to insert, as stored (see ``Row.to_db``)."""
         names = tuple(n for n in self.given() if getattr(self, n) is not None or self.__row__.column(n).nullable)
         return _db_values(self, self.__row__, names)
+
+
+def _server_defaults(row: type[Row]) -> dict[str, Any]:
+    """The defaults of ``row``'s columns that are constants (``0``, ``FALSE``, ``'active'``), as Python values.
+
+    Defaults computed by the server (``NOW()``, ``gen_random_uuid()``) and documents are left out: no rule reads
+    them.
+    """
+    cached: dict[str, Any] | None = row.__dict__.get("__server_defaults__")
+    if cached is not None:
+        return cached
+    out: dict[str, Any] = {}
+    for column in row.__columns__:
+        text = column.col.default
+        if text is None:
+            continue
+        if text in ("TRUE", "FALSE"):
+            out[column.name] = text == "TRUE"
+        elif text.lstrip("-").isdigit():
+            out[column.name] = int(text)
+        elif len(text) >= 2 and text[0] == text[-1] == "'" and not column.is_jsonb and "'" not in text[1:-1]:
+            out[column.name] = text[1:-1]
+    row.__server_defaults__ = out  # type: ignore[attr-defined]
+    return out
 
 
 class Update(_Shape):

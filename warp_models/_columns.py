@@ -8,15 +8,20 @@ and the generated reference docs.
 
 from __future__ import annotations
 
+import math
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, Optional, Union, get_args, get_origin
+from ipaddress import IPv6Address
+from typing import Annotated, Any, ClassVar, Optional, TypeVar, Union, get_args, get_origin
 
 import annotated_types as at
 import sqlalchemy as sa
-from pydantic import AfterValidator, Field, GetCoreSchemaHandler
+from pydantic import AfterValidator, BaseModel, Field, GetCoreSchemaHandler, SecretStr
 from pydantic_core import core_schema
 from sqlalchemy.dialects import postgresql as pg
+
+_T = TypeVar("_T")
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -60,7 +65,7 @@ class Varchar(SqlType):
         return sa.String(self.length)
 
     def constraints(self) -> tuple[Any, ...]:
-        return (at.MaxLen(self.length),)
+        return (at.MaxLen(self.length), AfterValidator(storable_text))
 
     def describe(self) -> str:
         return f"VARCHAR({self.length})"
@@ -129,7 +134,7 @@ class Boolean(_Simple):
 
 
 class Text(_Simple):
-    """``TEXT``."""
+    """``TEXT``: any string PostgreSQL can store (no NUL character, no lone surrogate)."""
 
     ddl = "TEXT"
     catalog = "text"
@@ -137,15 +142,21 @@ class Text(_Simple):
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.Text()
 
+    def constraints(self) -> tuple[Any, ...]:
+        return (AfterValidator(storable_text),)
+
 
 class Jsonb(_Simple):
-    """``JSONB``: the Python type says the document's shape."""
+    """``JSONB``: the Python type says the document's shape; only what JSONB can store is accepted."""
 
     ddl = "JSONB"
     catalog = "jsonb"
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return pg.JSONB()
+
+    def constraints(self) -> tuple[Any, ...]:
+        return (AfterValidator(storable_json),)
 
 
 class Timestamp(_Simple):
@@ -169,13 +180,75 @@ class Date(_Simple):
 
 
 class Inet(_Simple):
-    """``INET``: an IPv4 or IPv6 address."""
+    """``INET``: an IPv4 or IPv6 address, without an IPv6 zone index (``INET`` has no place for one)."""
 
     ddl = "INET"
     catalog = "inet"
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return pg.INET()
+
+    def constraints(self) -> tuple[Any, ...]:
+        return (AfterValidator(_no_zone),)
+
+
+def storable_text(value: _T) -> _T:
+    """``value`` if PostgreSQL can store it as text: no NUL character and valid UTF-8 (no lone surrogate).
+
+    Works on ``str`` and on ``SecretStr``; the message never repeats the value (it may be a secret).
+    """
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if isinstance(text, str):
+        if "\x00" in text:
+            raise ValueError("contains a NUL character (\\x00), which PostgreSQL text cannot store: remove it")
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(
+                    "contains a lone surrogate (an invalid Unicode code point), which UTF-8 cannot encode: "
+                    "decode the input with errors='replace' or fix its source"
+                ) from None
+    return value
+
+
+def storable_json(value: _T) -> _T:
+    """``value`` if JSONB can store it: strings and keys storable as text, numbers finite (no NaN, no Infinity)."""
+    _check_json(value.model_dump(mode="python") if isinstance(value, BaseModel) else value, "")
+    return value
+
+
+def _check_json(value: Any, path: str) -> None:
+    if isinstance(value, str):
+        _text_in_json(value, path or "the document")
+    elif isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise ValueError(
+                f"{path or 'the document'} is {value}, which JSON cannot hold: use null or a finite number"
+            )
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str):
+                _text_in_json(key, f"a key of {path or 'the document'}")
+            _check_json(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            _check_json(item, f"{path}[{index}]")
+    elif isinstance(value, BaseModel):
+        _check_json(value.model_dump(mode="python"), path)
+
+
+def _text_in_json(text: str, where: str) -> None:
+    try:
+        storable_text(text)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+def _no_zone(value: _T) -> _T:
+    if isinstance(value, IPv6Address) and value.scope_id is not None:
+        raise ValueError("an IPv6 zone index (%...) is not stored by INET: give the address without it")
+    return value
 
 
 def _fits_int4(value: int) -> int:

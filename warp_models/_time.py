@@ -28,7 +28,12 @@ def _as_utc(value: datetime, info: ValidationInfo) -> datetime:
         raise ValueError(
             "naive datetime: pass a timezone-aware datetime (for example datetime.now(UTC)); the database stores UTC"
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            f"{value.isoformat()} is outside the range of a timestamp once converted to UTC (years 1 to 9999)"
+        ) from None
 
 
 UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]

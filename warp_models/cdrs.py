@@ -23,14 +23,15 @@ from warp_models._columns import (
 from warp_models._common import CreatedAt, IdPk, MetadataDoc, OrgRef
 from warp_models._time import UtcDateTime
 from warp_models.types import (
+    CallerId,
     Codec,
+    DialedAddress,
     IpAddress,
     Metadata,
     MosScore,
     NonNegativeInt,
     NonNegativeMoney,
     Percent,
-    PhoneAddress,
     SipResponseCode,
     Url,
 )
@@ -61,8 +62,8 @@ class Cdr(Row):
     call_id: Annotated[str, Col(Varchar(255), unique=True, doc="SIP Call-ID.")]
     org_id: OrgRef
     trunk_id: Annotated[UUID | None, Col(UUID_, references="sip_trunks.id")]
-    from_number: Annotated[PhoneAddress | None, Col(Varchar(50))]
-    to_number: Annotated[PhoneAddress | None, Col(Varchar(50))]
+    from_number: Annotated[CallerId | None, Col(Varchar(50), doc="E.164, short code or withheld ID.")]
+    to_number: Annotated[DialedAddress | None, Col(Varchar(50), doc="E.164, a short code, or a feature code (*67).")]
     start_time: Annotated[UtcDateTime, Col(TIMESTAMP, doc="When the call was offered (UTC); the partition key.")]
     answer_time: Annotated[UtcDateTime | None, Col(TIMESTAMP)]
     end_time: Annotated[UtcDateTime | None, Col(TIMESTAMP)]
@@ -109,8 +110,8 @@ class CdrCreate(Create):
     call_id: str
     org_id: UUID
     trunk_id: UUID | None = None
-    from_number: PhoneAddress | None = None
-    to_number: PhoneAddress | None = None
+    from_number: CallerId | None = None
+    to_number: DialedAddress | None = None
     start_time: UtcDateTime
     answer_time: UtcDateTime | None = None
     end_time: UtcDateTime | None = None
@@ -142,8 +143,8 @@ class CdrUpdate(Update):
     call_id: str | None = None
     org_id: UUID | None = None
     trunk_id: UUID | None = None
-    from_number: PhoneAddress | None = None
-    to_number: PhoneAddress | None = None
+    from_number: CallerId | None = None
+    to_number: DialedAddress | None = None
     start_time: UtcDateTime | None = None
     answer_time: UtcDateTime | None = None
     end_time: UtcDateTime | None = None

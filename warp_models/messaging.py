@@ -21,7 +21,7 @@ from warp_models._columns import (
 )
 from warp_models._common import CreatedAt, IdPk, MetadataDoc, OrgRef, UpdatedAt
 from warp_models._time import UtcDateTime
-from warp_models.types import E164, Metadata, NonNegativeInt, NonNegativeMoney, PhoneAddress, PositiveInt, Url
+from warp_models.types import E164, Metadata, NonNegativeInt, NonNegativeMoney, PhoneAddress, PositiveInt, SenderId, Url
 
 MessageType = Literal["sms", "mms"]
 Direction = Literal["inbound", "outbound"]
@@ -48,7 +48,7 @@ class Message(Row):
     id: IdPk
     message_id: Annotated[str, Col(Varchar(255), unique=True, doc="Carrier message id.")]
     org_id: OrgRef
-    from_number: Annotated[PhoneAddress, Col(Varchar(50))]
+    from_number: Annotated[SenderId, Col(Varchar(50), doc="E.164, a short code, or an alphanumeric sender ID.")]
     to_number: Annotated[PhoneAddress, Col(Varchar(50))]
     message_type: Annotated[MessageType | None, Col(Varchar(20), default="'sms'")]
     body: Annotated[str | None, Col(TEXT)]
@@ -74,7 +74,7 @@ class MessagingCampaign(Row):
     id: IdPk
     org_id: OrgRef
     name: Annotated[str, Col(Varchar(255))]
-    from_number: Annotated[PhoneAddress, Col(Varchar(50))]
+    from_number: Annotated[SenderId, Col(Varchar(50), doc="E.164, a short code, or an alphanumeric sender ID.")]
     recipient_list: Annotated[list[E164], Col(JSONB, doc="E.164 numbers to send to.")]
     message_template: Annotated[str, Col(TEXT)]
     media_urls: Annotated[list[Url] | None, Col(JSONB, default="'[]'")]
@@ -108,7 +108,7 @@ class MessageCreate(Create):
     id: UUID | None = None
     message_id: str
     org_id: UUID
-    from_number: PhoneAddress
+    from_number: SenderId
     to_number: PhoneAddress
     message_type: MessageType | None = None
     body: str | None = None
@@ -133,7 +133,7 @@ class MessageUpdate(Update):
 
     message_id: str | None = None
     org_id: UUID | None = None
-    from_number: PhoneAddress | None = None
+    from_number: SenderId | None = None
     to_number: PhoneAddress | None = None
     message_type: MessageType | None = None
     body: str | None = None
@@ -158,7 +158,7 @@ class MessagingCampaignCreate(Create):
     id: UUID | None = None
     org_id: UUID
     name: str
-    from_number: PhoneAddress
+    from_number: SenderId
     recipient_list: list[E164]
     message_template: str
     media_urls: list[Url] | None = None
@@ -181,7 +181,7 @@ class MessagingCampaignUpdate(Update):
 
     org_id: UUID | None = None
     name: str | None = None
-    from_number: PhoneAddress | None = None
+    from_number: SenderId | None = None
     recipient_list: list[E164] | None = None
     message_template: str | None = None
     media_urls: list[Url] | None = None

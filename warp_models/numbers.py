@@ -19,7 +19,7 @@ from warp_models._columns import (
 )
 from warp_models._common import CreatedAt, IdPk, MetadataDoc, UpdatedAt
 from warp_models._time import UtcDateTime
-from warp_models.types import E164, CallingCode, Lata, Metadata, PlusFour, UsState, ZipCode
+from warp_models.types import E164, CallingCode, Lata, Metadata, NanpRegion, PlusFour, UsState, ZipCode
 
 NumberType = Literal["local", "toll_free", "mobile", "national", "short_code"]
 NumberStatus = Literal["available", "reserved", "assigned", "porting", "suspended"]
@@ -52,7 +52,7 @@ class PhoneNumber(Row):
     ported_in: Annotated[bool | None, Col(BOOLEAN, default="FALSE")]
     port_in_date: Annotated[date | None, Col(DATE)]
     rate_center: Annotated[str | None, Col(Varchar(100))]
-    state: Annotated[UsState | None, Col(Varchar(2))]
+    state: Annotated[NanpRegion | None, Col(Varchar(2), doc="US state or territory, or Canadian province.")]
     lata: Annotated[Lata | None, Col(Varchar(10))]
     cnam_enabled: Annotated[bool | None, Col(BOOLEAN, default="FALSE")]
     cnam_display: Annotated[str | None, Col(Varchar(100), doc="Caller name shown to called parties.")]
@@ -109,7 +109,7 @@ class PhoneNumberCreate(Create):
     ported_in: bool | None = None
     port_in_date: date | None = None
     rate_center: str | None = None
-    state: UsState | None = None
+    state: NanpRegion | None = None
     lata: Lata | None = None
     cnam_enabled: bool | None = None
     cnam_display: str | None = None
@@ -136,7 +136,7 @@ class PhoneNumberUpdate(Update):
     ported_in: bool | None = None
     port_in_date: date | None = None
     rate_center: str | None = None
-    state: UsState | None = None
+    state: NanpRegion | None = None
     lata: Lata | None = None
     cnam_enabled: bool | None = None
     cnam_display: str | None = None

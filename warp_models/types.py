@@ -9,11 +9,12 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
-from typing import Annotated, Final, Literal, TypeAlias
+from typing import Annotated, Final, Literal, TypeAlias, get_args
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -73,6 +74,36 @@ E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{1,14}$")]
 PhoneAddress = Annotated[str, StringConstraints(pattern=r"^(\+[1-9][0-9]{1,14}|[0-9]{3,8})$")]
 """A call or message party: an E.164 number, or a short code of 3 to 8 digits (SMS short codes, 911)."""
 
+CallerId = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(\+[1-9][0-9]{1,14}|[0-9]{3,8}|(?i:anonymous|restricted|private|unavailable|unknown))$"
+    ),
+]
+"""Who a call came from, as switches report it: an E.164 number, a short code, or a withheld caller ID
+(``anonymous``, ``restricted``, ``private``, ``unavailable``, ``unknown``, in any case, stored as given)."""
+
+DialedAddress = Annotated[str, StringConstraints(pattern=r"^(\+[1-9][0-9]{1,14}|[0-9]{3,8}|[*#][0-9*#]{1,15})$")]
+"""What a caller dialed: an E.164 number, a short code (``911``), or a feature code (``*67``, ``*72``, ``#31#``)."""
+
+
+def _sender_id(value: str) -> str:
+    if len(value) > 11 or not any(ch.isalpha() for ch in value):
+        raise ValueError(
+            "an SMS sender is an E.164 number, a short code of 3 to 8 digits, or an alphanumeric sender ID of 1 to 11 "
+            "letters, digits and spaces with at least one letter"
+        )
+    return value
+
+
+SenderId = Annotated[
+    str,
+    StringConstraints(pattern=r"^(\+[1-9][0-9]{1,14}|[0-9]{3,8}|[A-Za-z0-9 ]{1,11})$"),
+    AfterValidator(lambda v: v if v[0] == "+" or v.isdigit() else _sender_id(v)),
+]
+"""Who a message is from: an E.164 number, a short code, or an alphanumeric sender ID (``ACME``: 1 to 11
+letters, digits and spaces, at least one letter, as GSM 03.40 allows where carriers accept them)."""
+
 CallingCode = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,2}$")]
 """An ITU country calling code without the ``+`` (``1``, ``44``, ``353``)."""
 
@@ -86,6 +117,12 @@ UsState = Literal[
     "DC", "AS", "GU", "MP", "PR", "VI",
 ]  # fmt: skip
 """A USPS two-letter state, district or territory code."""
+
+CanadianProvince = Literal["AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"]
+"""A Canada Post two-letter province or territory code."""
+
+NanpRegion: TypeAlias = UsState | CanadianProvince
+"""Where a North American number is: a US state, district or territory, or a Canadian province or territory."""
 
 Lata = Annotated[str, StringConstraints(pattern=r"^[0-9]{3,5}$")]
 """A Local Access and Transport Area code (``132``)."""
@@ -105,17 +142,30 @@ IpAddress: TypeAlias = IPv4Address | IPv6Address
 IpNetwork: TypeAlias = IPv4Network | IPv6Network
 """An IPv4 or IPv6 network in CIDR form; a bare address is a /32 or /128."""
 
-SipUsername = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._~+-]+$")]
-"""A SIP digest user name (unreserved characters only)."""
+SipUsername = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9\-_.!~*'()&=+$,;?/]|%[0-9A-Fa-f]{2})+$")]
+"""A SIP user name as RFC 3261 writes the ``user`` part of a URI: unreserved characters, ``&=+$,;?/`` and
+``%``-escapes (``acme&co=1``, ``ext%20100``)."""
 
 FccFilerId = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 """An FCC Form 499 filer id: six digits."""
 
-Codec = Literal[
+CodecName = Literal[
     "PCMU", "PCMA", "G722", "G729", "G726", "G723", "GSM", "iLBC", "OPUS", "SPEEX", "AMR", "AMR-WB", "EVS",
     "T38", "telephone-event",
 ]  # fmt: skip
-"""An RTP payload format a trunk may offer (the seed's default is ``PCMU, PCMA, G722``)."""
+"""The canonical spelling of each RTP payload format the SDK knows."""
+
+_CODECS: Final = {name.casefold(): name for name in get_args(CodecName)}
+
+
+def _canonical_codec(value: object) -> object:
+    return _CODECS.get(value.casefold(), value) if isinstance(value, str) else value
+
+
+Codec = Annotated[CodecName, BeforeValidator(_canonical_codec)]
+"""An RTP payload format a trunk may offer (the seed's default is ``PCMU, PCMA, G722``). SDP encoding names are
+case-insensitive (RFC 4855), so ``opus`` or ``pcmu`` are accepted and stored in the canonical spelling (``OPUS``,
+``PCMU``)."""
 
 Permission = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z][a-z_]*:(read|write|admin|\*))$")]
 """An API permission: ``resource:action`` (``trunks:read``, ``numbers:*``) or ``*`` for everything."""

@@ -13,7 +13,7 @@ import pytest
 from faker import Faker
 from pydantic import TypeAdapter
 
-from warp_models.types import E164, Codec, FccFilerId, Lata, SipUsername, UsState
+from warp_models.types import E164, CodecName, FccFilerId, Lata, SipUsername, UsState
 from warp_repo.testing import CallOutcome, TelecomProvider, sms_encoding, sms_segments
 from warp_repo.testing._data import COUNTRY_PLANS, RATE_CENTERS
 
@@ -94,7 +94,7 @@ def test_sip_identities_have_their_wire_form(telecom: TelecomProvider) -> None:
 
 
 def test_codecs_are_declared_codecs(telecom: TelecomProvider) -> None:
-    declared = set(typing.get_args(Codec))
+    declared = set(typing.get_args(CodecName))
     offers = [telecom.codec_offer() for _ in range(500)]
     assert all(offer and set(offer) <= declared and len(offer) == len(set(offer)) for offer in offers)
     assert telecom.codec() in declared

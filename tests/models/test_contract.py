@@ -1,0 +1,241 @@
+"""The model is the contract: what a create model accepts is stored and read back equal, what the database would
+refuse is a ``ValidationError`` before any I/O, and what real platforms send is accepted.
+
+Round trips run as the application login, through scoped repositories.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Literal
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from warp_models import (
+    CdrCreate,
+    MessageCreate,
+    MessagingCampaignCreate,
+    OrganizationCreate,
+    PhoneNumberCreate,
+    SipTrunkCreate,
+    TrunkAclCreate,
+)
+from warp_repo.repos import CdrRepo, MessageRepo, OrganizationRepo, PhoneNumberRepo, TrunkRepo
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+PROFILE = settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=bool(os.environ.get("CI")),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def _org(conn: psycopg.Connection[Any]) -> uuid.UUID:
+    return OrganizationRepo(conn).insert(OrganizationCreate(name="Contract")).id
+
+
+# --- what the database would refuse is refused first ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: OrganizationCreate(name="a\x00b"), "name"),
+        (lambda: OrganizationCreate(name="x\ud800y"), "name"),
+        (lambda: OrganizationCreate(name="ok", metadata={"k": "a\x00b"}), "metadata"),
+        (lambda: OrganizationCreate(name="ok", metadata={"a\x00": 1}), "metadata"),
+        (lambda: OrganizationCreate(name="ok", metadata={"k": float("nan")}), "metadata"),
+        (lambda: OrganizationCreate(name="ok", metadata={"k": [1.0, float("inf")]}), "metadata"),
+        (lambda: OrganizationCreate(name="ok", metadata={"\udcff": 1}), "metadata"),
+        (
+            lambda: OrganizationCreate(name="ok", created_at=datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=2)))),
+            "created_at",
+        ),
+        (
+            lambda: OrganizationCreate(
+                name="ok", created_at=datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-5)))
+            ),
+            "created_at",
+        ),
+        (
+            lambda: TrunkAclCreate.model_validate(
+                {"trunk_id": uuid.uuid4(), "ip_address": "fe80::1%eth0", "subnet_mask": 128}
+            ),
+            "ip_address",
+        ),
+        (
+            lambda: MessagingCampaignCreate(
+                org_id=uuid.uuid4(),
+                name="c",
+                from_number="+14155550123",
+                recipient_list=["+14155550124"],
+                message_template="t",
+                delivered_count=1,
+            ),
+            None,
+        ),
+        (
+            lambda: MessageCreate(
+                message_id="m",
+                org_id=uuid.uuid4(),
+                from_number="+14155550123",
+                to_number="+14155550124",
+                direction="outbound",
+                created_at=None,
+            ),
+            None,
+        ),
+    ],
+    ids=[
+        "nul",
+        "surrogate",
+        "json-nul",
+        "json-key-nul",
+        "nan",
+        "infinity",
+        "json-key-surrogate",
+        "year-1-east",
+        "year-9999-west",
+        "ipv6-zone",
+        "campaign-counts-against-default-total",
+        "null-for-not-null",
+    ],
+)
+def test_what_the_database_would_refuse_is_a_validation_error(make: Any, field: str | None) -> None:
+    with pytest.raises(ValidationError) as caught:
+        make()
+    if field is not None:
+        assert caught.value.errors()[0]["loc"][0] == field
+
+
+# --- what real platforms send is accepted, stored and read back -----------------------------------------------------
+
+
+def test_real_call_and_message_parties_are_stored_and_read_back(conn: psycopg.Connection[Any]) -> None:
+    org = _org(conn)
+    calls = CdrRepo(conn).for_org(org)
+    for caller, dialed in [
+        ("anonymous", "*67"),
+        ("Restricted", "#31#"),
+        ("unavailable", "911"),
+        ("+442071234567", "*72"),
+    ]:
+        made = calls.insert(
+            CdrCreate(call_id=uuid.uuid4().hex, org_id=org, start_time=NOW, from_number=caller, to_number=dialed)
+        )
+        again = calls.get_one(made.id)
+        assert (again.from_number, again.to_number) == (caller, dialed)
+    messages = MessageRepo(conn).for_org(org)
+    for sender in ["ACME", "Acme Bank", "A1", "12345", "+14155550123"]:
+        sent = messages.insert(
+            MessageCreate(
+                message_id=uuid.uuid4().hex,
+                org_id=org,
+                from_number=sender,
+                to_number="+14155550124",
+                direction="outbound",
+            )
+        )
+        assert messages.get_one(sent.id).from_number == sender
+
+
+def test_codecs_are_case_insensitive_and_stored_canonically(conn: psycopg.Connection[Any]) -> None:
+    org = _org(conn)
+    trunk = (
+        TrunkRepo(conn)
+        .for_org(org)
+        .insert(
+            SipTrunkCreate.model_validate(  # as an SDP offer spells them
+                {
+                    "org_id": org,
+                    "name": "t",
+                    "username": f"acme&co={uuid.uuid4().hex[:6]}",
+                    "codecs": ["opus", "pcmu", "G722"],
+                }
+            )
+        )
+    )
+    assert trunk.codecs == ["OPUS", "PCMU", "G722"]
+    assert TrunkRepo(conn).for_org(org).get_one(trunk.id).username == trunk.username
+
+
+def test_canadian_numbers_have_their_province(conn: psycopg.Connection[Any]) -> None:
+    org = _org(conn)
+    number = (
+        PhoneNumberRepo(conn)
+        .for_org(org)
+        .insert(PhoneNumberCreate(number=f"+1416{uuid.uuid4().int % 10**7:07d}", country_code="1", state="ON"))
+    )
+    assert PhoneNumberRepo(conn).for_org(org).get_one(number.id).state == "ON"
+
+
+@pytest.mark.parametrize("bad", ["123456789012", "ACMECORPORATION", "   ", "AC-ME"])
+def test_senders_that_are_neither_numbers_nor_sender_ids_are_refused(bad: str) -> None:
+    with pytest.raises(ValidationError):
+        MessageCreate(
+            message_id="m", org_id=uuid.uuid4(), from_number=bad, to_number="+14155550124", direction="outbound"
+        )
+
+
+# --- differential: what the model accepts, the database stores and reads back equal -------------------------------
+
+SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
+STORABLE = st.text(alphabet=st.characters(exclude_categories=SURROGATES, exclude_characters="\x00"), max_size=300)
+TEXT = STORABLE | st.text(alphabet=st.characters(codec=None), max_size=40)  # NUL and lone surrogates too, at times
+JSON_LEAF = st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats(allow_nan=True) | TEXT
+JSON = st.recursive(
+    JSON_LEAF, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4), max_leaves=12
+)
+AWARE = st.datetimes(
+    min_value=datetime(1, 1, 1),
+    max_value=datetime(9999, 12, 31, 23, 59, 59),
+    timezones=st.sampled_from(
+        [UTC, timezone(timedelta(hours=14)), timezone(timedelta(hours=-12)), timezone(timedelta(minutes=330))]
+    ),
+)
+
+
+@PROFILE
+@given(name=TEXT, metadata=st.dictionaries(TEXT, JSON, max_size=4), created=AWARE)
+def test_every_accepted_organization_is_stored_and_read_back_equal(
+    conn: psycopg.Connection[Any], name: str, metadata: dict[str, Any], created: datetime
+) -> None:
+    try:
+        create = OrganizationCreate(name=name, metadata=metadata, created_at=created)
+    except ValidationError:
+        event("refused by the model")
+        return  # refused before any I/O: nothing to compare
+    event("stored and read back")
+    with conn.transaction(force_rollback=True):
+        made = OrganizationRepo(conn).insert(create)
+        again = OrganizationRepo(conn).for_org(made.id).get_one(made.id)
+    assert again.name == name
+    assert _same_json(again.metadata, create.metadata)
+    assert again.created_at == created.astimezone(UTC).replace(microsecond=created.microsecond)
+
+
+def _same_json(stored: Any, given: Any) -> bool:
+    """JSON equality as JSONB keeps it: numbers are decimals there, so a float whose value is whole (``6.6e16``)
+    comes back as an int of that value; everything else comes back exactly."""
+    if isinstance(given, float) or isinstance(stored, float):
+        return isinstance(stored, int | float) and isinstance(given, int | float) and float(stored) == float(given)
+    if isinstance(given, dict):
+        return (
+            isinstance(stored, dict)
+            and stored.keys() == given.keys()
+            and all(_same_json(stored[k], given[k]) for k in given)
+        )
+    if isinstance(given, list):
+        return (
+            isinstance(stored, list)
+            and len(stored) == len(given)
+            and all(_same_json(a, b) for a, b in zip(stored, given, strict=True))
+        )
+    return bool(stored == given and type(stored) is type(given))
