@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -27,14 +25,6 @@ from warp_repo.errors import QueryError
 
 ROOT = Path(__file__).resolve().parents[2]
 PARAM = re.compile(r"^(key|keys|scope|limit|v_[a-z0-9_]+|w\d+_\d+|k\d+)$")
-
-
-def load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("async_to_sync", ROOT / "tools" / "async_to_sync.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_the_sync_repository_has_every_method_of_the_async_one() -> None:
