@@ -318,10 +318,22 @@ def translate(exc: psycopg.Error, row: type[Row] | None = None) -> RepositoryErr
     sqlstate = exc.sqlstate
     diag = exc.diag
     if sqlstate is None:
-        return ConnectionLost(
-            f"the database connection failed ({type(exc).__name__}): whether the transaction committed is unknown; "
-            "read back before writing again",
-            table=row.__table_spec__.name if row is not None else None,
+        # Raised by the driver itself, not the server: a broken connection, or a value it cannot send.
+        where = row.__table_spec__.name if row is not None else None
+        if isinstance(exc, psycopg.DataError):
+            return InvalidData(
+                f"{where or 'a statement'}: the driver cannot send a value ({exc}); fix the value (the model should "
+                "have refused it)",
+                table=where,
+            )
+        if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+            return ConnectionLost(
+                f"the database connection failed ({type(exc).__name__}): whether the transaction committed is "
+                "unknown; read back before writing again",
+                table=where,
+            )
+        return DatabaseError(
+            f"{where or 'a statement'}: the driver refused it ({type(exc).__name__}: {exc})", table=where
         )
     specific = _specific(exc, sqlstate, row)
     if specific is not None:

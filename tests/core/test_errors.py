@@ -147,3 +147,11 @@ def test_a_copied_mapping_with_a_bad_email_is_a_validation_error_at_its_row(url:
         assert errors[(0, "email")] == "value_error" and errors[(0, "password_hash")] == "value_error"
         assert "x{y}" not in str(caught.value)
         conn.rollback()
+
+
+def test_a_value_the_driver_cannot_send_is_invalid_data_not_a_lost_connection(app: psycopg.Connection[Any]) -> None:
+    with pytest.raises(InvalidData) as caught, translating():
+        app.execute("SELECT %s::text", ("a\x00b",))
+    assert isinstance(caught.value.__cause__, psycopg.DataError) and caught.value.sqlstate is None
+    assert "a\x00b" not in str(caught.value)
+    app.rollback()

@@ -239,3 +239,61 @@ def _same_json(stored: Any, given: Any) -> bool:
             and all(_same_json(a, b) for a, b in zip(stored, given, strict=True))
         )
     return bool(stored == given and type(stored) is type(given))
+
+
+def _free_text_columns() -> list[tuple[str, str]]:
+    """Every ``VARCHAR``/``TEXT`` column that is not a secret, a key, or a reference: the columns free text reaches."""
+    from warp_models import TABLES
+    from warp_models._columns import Text, Varchar, split_optional
+
+    out = []
+    for table, row in TABLES.items():
+        for column in row.__columns__:
+            inner, _ = split_optional(column.python_type)
+            free = inner is str and isinstance(column.sql_type, Varchar | Text)
+            if free and not column.col.secret and column.name not in row.primary_key() and table != "lcr_rates":
+                out.append((table, column.name))
+    return out
+
+
+FREE_TEXT = _free_text_columns()
+
+
+def _near_the_limit(column: tuple[str, str]) -> st.SearchStrategy[str]:
+    """Text of every kind, with lengths up to a little past the column's ``VARCHAR`` limit."""
+    from warp_models import TABLES
+    from warp_models._columns import Varchar
+
+    sql_type = TABLES[column[0]].column(column[1]).sql_type
+    limit = sql_type.length + 2 if isinstance(sql_type, Varchar) else 400
+    storable = st.text(alphabet=st.characters(exclude_categories=SURROGATES, exclude_characters="\x00"), max_size=limit)
+    return storable | st.text(alphabet=st.characters(codec=None), max_size=limit)
+
+
+@PROFILE
+@given(data=st.data(), column=st.sampled_from(FREE_TEXT), seed=st.integers(0, 2**31))
+def test_every_text_column_stores_what_its_model_accepts(
+    conn: psycopg.Connection[Any], data: st.DataObject, column: tuple[str, str], seed: int
+) -> None:
+    """Any string the model takes for any text column of any table (multi-byte, around the length limit, NUL,
+    surrogates) is stored and read back equal, through the factories' scoped repositories, as the application."""
+    from warp_models._columns import OrgScoped
+    from warp_repo.repos import REPOSITORIES
+    from warp_repo.testing import Factories
+
+    table, name = column
+    text = data.draw(_near_the_limit(column), label="text")
+    with conn.transaction(force_rollback=True):
+        factories = Factories(seed, conn=conn)
+        try:
+            made = factories.for_table(table).create(**{name: text})
+        except ValidationError:
+            event("refused by the model")
+            return
+        event("stored and read back")
+        assert getattr(made, name) == text, "the row the INSERT returned"
+        tenant = made.__table_spec__.tenant
+        if isinstance(tenant, OrgScoped):  # read it again in its organization (child rows: the RETURNING above)
+            key = "id" if "id" in made.__column_map__ else made.primary_key()[0]
+            again = REPOSITORIES[table](conn).for_org(getattr(made, tenant.column)).get_one(getattr(made, key))  # type: ignore[attr-defined]
+            assert getattr(again, name) == text
