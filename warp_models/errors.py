@@ -27,7 +27,7 @@ raised while handling a driver error is chained to it (``raise ... from exc``)::
     │   ├── LimitExceeded            an organization's limit or an account's credit would be exceeded
     │   ├── InvalidTransition        the row's state forbids the change asked for
     │   └── DatabaseError            any other SQLSTATE; by class:
-    │       ├── ConnectionLost       08, or no SQLSTATE: the connection broke, the outcome is unknown
+    │       ├── ConnectionLost       08, or the driver lost the connection: the outcome is unknown
     │       ├── InvalidData          22: a value the database cannot store as given
     │       ├── TransactionStateError 25: e.g. 25P02, an earlier statement of the transaction failed
     │       ├── SchemaMismatch       42 (not 42501), 3F: the schema is not the expected one (migrate)

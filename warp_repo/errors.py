@@ -235,7 +235,7 @@ class OperatorIntervention(DatabaseError):
 
 
 class ConnectionLost(DatabaseError):
-    """Class 08, or a driver error without SQLSTATE: the connection broke; the transaction's outcome is unknown.
+    """Class 08, or the driver lost the connection: the connection broke; the transaction's outcome is unknown.
 
     A write may or may not have been committed: read it back before doing it again.
     """
