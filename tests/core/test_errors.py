@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -14,7 +13,6 @@ import pytest
 import warp_models
 import warp_models.errors
 import warp_repo
-from tests.conftest import DatabaseFactory
 from warp_models import OrganizationCreate
 from warp_models.errors import WarpError
 from warp_repo.errors import (
@@ -54,53 +52,33 @@ PROVOKED: list[tuple[str, str, type[RepositoryError]]] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def url(create_database: DatabaseFactory) -> str:
-    from warp_repo.migrations import migrate
-
-    made = create_database()
-    migrate(made)
-    return made
-
-
-@pytest.fixture
-def app(url: str) -> Iterator[psycopg.Connection[Any]]:
-    """The database as a login of the application role (TRUNCATE is refused to it)."""
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute("DROP ROLE IF EXISTS warp_test_errors_app")
-        admin.execute("CREATE ROLE warp_test_errors_app LOGIN IN ROLE warp_app")
-    params = psycopg.conninfo.conninfo_to_dict(url) | {"user": "warp_test_errors_app"}
-    with psycopg.connect(psycopg.conninfo.make_conninfo("", **params)) as conn:
-        yield conn
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute("DROP ROLE warp_test_errors_app")
-
-
 @pytest.mark.parametrize(("sqlstate", "statement", "expected"), PROVOKED, ids=[p[0] for p in PROVOKED])
 def test_every_sqlstate_is_a_warp_error_chained_to_the_driver_error(
-    app: psycopg.Connection[Any], sqlstate: str, statement: str, expected: type[RepositoryError]
+    conn: psycopg.Connection[Any], sqlstate: str, statement: str, expected: type[RepositoryError]
 ) -> None:
     with pytest.raises(WarpError) as caught, translating():
-        app.execute(statement)
+        conn.execute(statement)
     error = caught.value
     assert type(error) is expected or (expected is PermissionDenied and isinstance(error, PermissionDenied))
     assert isinstance(error, RepositoryError) and error.sqlstate == sqlstate
     assert isinstance(error.__cause__, psycopg.Error) and error.__cause__.sqlstate == sqlstate
-    app.rollback()
+    conn.rollback()
 
 
-def test_a_repository_call_in_an_aborted_transaction_is_a_transaction_state_error(app: psycopg.Connection[Any]) -> None:
+def test_a_repository_call_in_an_aborted_transaction_is_a_transaction_state_error(
+    conn: psycopg.Connection[Any],
+) -> None:
     with pytest.raises(SchemaMismatch), translating():
-        app.execute("SELECT * FROM no_such_table")
+        conn.execute("SELECT * FROM no_such_table")
     with pytest.raises(TransactionStateError, match="conn.transaction") as caught:
-        OrganizationRepo(app).insert(OrganizationCreate(name="After a failure"))
+        OrganizationRepo(conn).insert(OrganizationCreate(name="After a failure"))
     assert caught.value.sqlstate == "25P02"
-    app.rollback()
+    conn.rollback()
 
 
-def test_a_broken_connection_is_connection_lost(url: str) -> None:
-    conn = psycopg.connect(url)
-    with psycopg.connect(url, autocommit=True) as admin:
+def test_a_broken_connection_is_connection_lost(database_url: str, admin_url: str) -> None:
+    conn = psycopg.connect(database_url)
+    with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
     with pytest.raises(ConnectionLost) as caught:
         OrganizationRepo(conn).for_org(__import__("uuid").uuid4()).count()
@@ -130,7 +108,7 @@ def test_the_tree_is_drawn_once_with_every_class() -> None:
     assert missing == []
 
 
-def test_a_copied_mapping_with_a_bad_email_is_a_validation_error_at_its_row(url: str) -> None:
+def test_a_copied_mapping_with_a_bad_email_is_a_validation_error_at_its_row(database_url: str) -> None:
     """Rebuilding the row's errors works for every error type, built-in validators' included."""
     import uuid
 
@@ -138,7 +116,7 @@ def test_a_copied_mapping_with_a_bad_email_is_a_validation_error_at_its_row(url:
 
     from warp_repo.repos import UserRepo
 
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(database_url) as conn:
         org = OrganizationRepo(conn).insert(OrganizationCreate(name="Copy")).id
         rows = [{"email": "not-an-address", "username": f"u{uuid.uuid4().hex[:8]}", "password_hash": "x{y}"}]
         with pytest.raises(ValidationError) as caught:
@@ -149,9 +127,9 @@ def test_a_copied_mapping_with_a_bad_email_is_a_validation_error_at_its_row(url:
         conn.rollback()
 
 
-def test_a_value_the_driver_cannot_send_is_invalid_data_not_a_lost_connection(app: psycopg.Connection[Any]) -> None:
+def test_a_value_the_driver_cannot_send_is_invalid_data_not_a_lost_connection(conn: psycopg.Connection[Any]) -> None:
     with pytest.raises(InvalidData) as caught, translating():
-        app.execute("SELECT %s::text", ("a\x00b",))
+        conn.execute("SELECT %s::text", ("a\x00b",))
     assert isinstance(caught.value.__cause__, psycopg.DataError) and caught.value.sqlstate is None
     assert "a\x00b" not in str(caught.value)
-    app.rollback()
+    conn.rollback()
