@@ -43,6 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ALL_INPUTS = (
     "warp_repo/_core/repository_async.py",
+    "warp_repo/_core/database_async.py",
     "warp_repo/_core/service_async.py",
     "warp_repo/organizations/_async.py",
     "warp_repo/trunks/_async.py",

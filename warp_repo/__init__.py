@@ -10,17 +10,21 @@ and a pooled ``Database``; one service per domain for the platform's everyday qu
 from warp_repo._core.cursor import (
     Page,
 )
-from warp_repo._core.repository_async import (
+from warp_repo._core.database_async import (
     AsyncDatabase,
-    AsyncRepo,
-    AsyncTenantRepo,
     async_transaction,
 )
-from warp_repo._core.repository_sync import (
+from warp_repo._core.database_sync import (
     Database,
+    transaction,
+)
+from warp_repo._core.repository_async import (
+    AsyncRepo,
+    AsyncTenantRepo,
+)
+from warp_repo._core.repository_sync import (
     Repo,
     TenantRepo,
-    transaction,
 )
 from warp_repo._core.retry import (
     RetryPolicy,

@@ -12,8 +12,8 @@ import pytest
 from psycopg import errors as pg_errors
 
 from warp_models import OrganizationCreate
-from warp_repo._core.repository_async import AsyncDatabase
-from warp_repo._core.repository_sync import Database
+from warp_repo._core.database_async import AsyncDatabase
+from warp_repo._core.database_sync import Database
 from warp_repo._core.retry import RetryPolicy
 from warp_repo.errors import ConnectionUnavailable, TransactionStateError
 from warp_repo.repos import AsyncOrganizationRepo, OrganizationRepo

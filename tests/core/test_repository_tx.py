@@ -13,8 +13,8 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool
 
 from warp_models import OrganizationCreate, RoutingRuleCreate
-from warp_repo._core.repository_async import async_transaction
-from warp_repo._core.repository_sync import transaction
+from warp_repo._core.database_async import async_transaction
+from warp_repo._core.database_sync import transaction
 from warp_repo._core.retry import RetryPolicy, is_retryable
 from warp_repo.errors import QueryError, SerializationFailure, translating
 from warp_repo.repos import AsyncOrganizationRepo, OrganizationRepo, RoutingRuleRepo

@@ -24,8 +24,8 @@ from warp_models import (
     TrunkAcl,
 )
 from warp_repo._core.cursor import Page
-from warp_repo._core.repository_async import async_transaction
-from warp_repo._core.repository_sync import transaction
+from warp_repo._core.database_async import async_transaction
+from warp_repo._core.database_sync import transaction
 from warp_repo.repos import (
     AsyncTrunkRepo,
     CdrRepo,

@@ -2,8 +2,8 @@
 
 PostgreSQL (SERIALIZABLE isolation) and CockroachDB (always) abort a transaction with SQLSTATE 40001 when it
 conflicts with a concurrent one, and with 40P01 on a deadlock. Nothing is wrong with the data: running the whole
-unit of work again, from ``BEGIN``, succeeds. ``transaction(conn_or_pool, fn)`` (sync, in ``repository_sync``) and
-``async_transaction`` (in ``repository_async``) do that; this module holds what they share and does no I/O: which
+unit of work again, from ``BEGIN``, succeeds. ``transaction(conn_or_pool, fn)`` (sync, in ``database_sync``) and
+``async_transaction`` (in ``database_async``) do that; this module holds what they share and does no I/O: which
 errors are worth a retry and how long to wait before each one.
 """
 
