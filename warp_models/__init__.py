@@ -77,6 +77,9 @@ from warp_models.trunks import (
     TrunkRegistrationUpdate,
 )
 
+__version__ = "0.1.0"
+"""The release; the package metadata's version is read from this line (``warp-db --version`` prints it)."""
+
 __all__ = [
     "TABLES",
     "ApiKey",

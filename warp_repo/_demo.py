@@ -65,8 +65,12 @@ def describe(conn: psycopg.Connection[tuple[object, ...]]) -> Table:
     return table
 
 
-def run_demo(url: str, console: Console, *, migrations_dir: Path | None = None) -> int:
-    """Migrate ``url``, check drift, describe the schema, seed and walk through the SDK; 0 when the schema matches."""
+def run_demo(url: str, console: Console, *, migrations_dir: Path | None = None, redis_url: str | None = None) -> int:
+    """Migrate ``url``, check drift, describe the schema, seed and walk through the SDK; 0 when the schema matches.
+
+    The rate-limit step counts in the Redis at ``redis_url`` (``warp-db demo`` passes the configured or embedded
+    one); without it, ``WARP_REDIS_URL`` / ``REDIS_URL``, else the step is skipped.
+    """
     console.rule("1. migrate")
     report = migrate(url, migrations_dir=migrations_dir)
     if report.applied:
@@ -90,7 +94,7 @@ def run_demo(url: str, console: Console, *, migrations_dir: Path | None = None) 
                 console.rule("6. call statistics")
                 _call_statistics(conn, console, org)
                 console.rule("7. rate limit")
-                _rate_limit(conn, console, org)
+                _rate_limit(conn, console, org, redis_url)
     console.print(f"{len(TABLES)} tables; drift check {'passed' if not drifts else 'FAILED'}")
     return 1 if drifts else 0
 
@@ -241,14 +245,14 @@ def _stats_by_day(conn: psycopg.Connection[Any]) -> Callable[[UUID, datetime, da
     return lambda org, start, end: dict(records.stats_by_day(org, start, end))
 
 
-def _rate_limit(conn: psycopg.Connection[Any], console: Console, org: UUID) -> None:
+def _rate_limit(conn: psycopg.Connection[Any], console: Console, org: UUID, redis_url: str | None) -> None:
     """A trunk's call rate through the Redis limiter, when the cache layer and a Redis server are there."""
     try:
         from warp_repo.cache import CallRateLimiter, connect
     except ImportError:
         console.print("rate-limit check skipped: warp_repo.cache is not available")
         return
-    if not (os.environ.get("WARP_REDIS_URL") or os.environ.get("REDIS_URL")):
+    if redis_url is None and not (os.environ.get("WARP_REDIS_URL") or os.environ.get("REDIS_URL")):
         console.print("rate-limit check skipped: set WARP_REDIS_URL (or REDIS_URL) to a Redis server to see it")
         return
     trunks = TrunkRepo(conn).for_org(org).list(limit=1)
@@ -256,7 +260,7 @@ def _rate_limit(conn: psycopg.Connection[Any], console: Console, org: UUID) -> N
         return
     trunk = trunks[0]
     try:
-        client = connect()
+        client = connect(redis_url)
         try:
             limiter = CallRateLimiter(client)
             limit = 5

@@ -315,7 +315,10 @@ class _Seeder:
         month = f.now.date().replace(day=1)
         for age in range(3):
             month = (month - timedelta(days=1)).replace(day=1)
-            f.invoice.add(plan, org_id=org, period_start=month, status="issued" if age == 0 else "paid")
+            # Invoice numbers are unique across the platform: the seed in the number keeps two seeds' apart.
+            number = f"INV-{month:%Y%m}-S{f.seed}-{f.invoice.sequence:06d}"
+            status = "issued" if age == 0 else "paid"
+            f.invoice.add(plan, org_id=org, period_start=month, status=status, invoice_number=number)
 
     def _usage(self, plan: Plan, org: UUID) -> None:
         f = self.factories

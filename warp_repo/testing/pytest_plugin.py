@@ -20,6 +20,11 @@ Fixtures
     ``warp_rate_deck``     (session) a rate deck in ``lcr_rates``, committed once: the application role may only
                            read that shared table.
 
+Types of the fixtures, for annotated tests (``mypy --strict``)
+    ``warp_db: psycopg.Connection[Any]``, ``warp_factory: Factories``, ``warp_tenant: Tenant``,
+    ``warp_database: TestDatabase`` (from ``warp_repo.testing``), ``warp_redis: redis.Redis``,
+    ``warp_redis_url: str``, and from this module ``warp_as_org: AsOrg`` and ``warp_rate_deck: RateDeck``.
+
 Options (each also read from the environment)
     ``--warp-database-url`` / ``WARP_TEST_DATABASE_URL``   a server to create test databases on (any database
         of it, as a role with CREATEDB and CREATEROLE); default PostgreSQL on 127.0.0.1:5432 as ``postgres`` if
@@ -55,29 +60,44 @@ from warp_repo.testing._database import DEFAULT_APP_ROLE, TestDatabase
 if TYPE_CHECKING:
     from warp_repo.testing import Factories, Tenant
 
+AsOrg = Callable[[UUID | str], AbstractContextManager[None]]
+"""The type of ``warp_as_org``: ``with warp_as_org(org_id): ...`` runs the block as that organization."""
+RateDeck = list[LcrRate]
+"""The type of ``warp_rate_deck``: the rates committed for the session, in insertion order."""
+
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres?connect_timeout=3"
 LOCAL_REDIS = "redis://127.0.0.1:6379"
 _CLAIM_PREFIX = "warp:test:claim:"
 _CLAIM_SECONDS = 6 * 3600
 
 _OPTIONS = (
-    ("--warp-database-url", "WARP_TEST_DATABASE_URL", "server to create test databases on (libpq URL)"),
-    ("--warp-app-role", "WARP_TEST_APP_ROLE", f"application group role tests act as (default {DEFAULT_APP_ROLE})"),
-    ("--warp-login-role", "WARP_TEST_LOGIN_ROLE", "login role to connect as (default: one per session)"),
-    ("--warp-seed", "WARP_TEST_SEED", "session seed of the factories (default 0)"),
-    ("--warp-redis-url", "WARP_TEST_REDIS_URL", "Redis server for warp_redis (default 127.0.0.1:6379, else embedded)"),
+    ("--warp-database-url", "WARP_TEST_DATABASE_URL", "URL", "server to create test databases on (libpq URL)"),
+    (
+        "--warp-app-role",
+        "WARP_TEST_APP_ROLE",
+        "ROLE",
+        f"application group role tests act as (default {DEFAULT_APP_ROLE})",
+    ),
+    ("--warp-login-role", "WARP_TEST_LOGIN_ROLE", "ROLE", "login role to connect as (default: one per session)"),
+    ("--warp-seed", "WARP_TEST_SEED", "SEED", "session seed of the factories (default 0)"),
+    (
+        "--warp-redis-url",
+        "WARP_TEST_REDIS_URL",
+        "URL",
+        "Redis server for warp_redis (default 127.0.0.1:6379, else embedded)",
+    ),
 )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """The plugin's options; each falls back to its environment variable."""
+    """The plugin's options; each falls back to its environment variable, which the help names."""
     group = parser.getgroup("warp", "WARP test database and data")
-    for flag, env, text in _OPTIONS:
-        group.addoption(flag, default=None, help=f"{text}; env {env}")
+    for flag, env, metavar, text in _OPTIONS:
+        group.addoption(flag, default=None, metavar=metavar, help=f"{text}; env {env}")
 
 
 def _setting(config: pytest.Config, flag: str) -> str | None:
-    env = next(e for f, e, _ in _OPTIONS if f == flag)
+    env = next(e for f, e, _, _ in _OPTIONS if f == flag)
     value = config.getoption(flag.lstrip("-").replace("-", "_"))
     return str(value) if value else (os.environ.get(env) or None)
 
@@ -91,11 +111,28 @@ def _seed(config: pytest.Config) -> int:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    """Say where test databases come from, which role tests act as, and the seed."""
+    """Say which servers the tests use (and why), which role they act as, and the seed."""
+    from warp_repo._settings import redact_url
+
     url = _setting(config, "--warp-database-url")
-    where = "--warp-database-url/WARP_TEST_DATABASE_URL" if url else "127.0.0.1:5432 if it answers, else embedded"
+    if url:
+        where = f"{redact_url(url)} (from --warp-database-url / WARP_TEST_DATABASE_URL)"
+    elif _answers(LOCAL_SERVER):
+        where = "PostgreSQL on 127.0.0.1:5432 (it answers; WARP_TEST_DATABASE_URL not set)"
+    else:
+        where = "the embedded PostgreSQL server (nothing answers on 127.0.0.1:5432; WARP_TEST_DATABASE_URL not set)"
+    redis_url = _setting(config, "--warp-redis-url")
+    if redis_url:
+        cache = f"{redact_url(redis_url)} (from --warp-redis-url / WARP_TEST_REDIS_URL)"
+    elif _redis_answers(LOCAL_REDIS):
+        cache = "Redis on 127.0.0.1:6379"
+    else:
+        cache = "the embedded Redis (nothing answers on 127.0.0.1:6379)"
     role = _setting(config, "--warp-app-role") or DEFAULT_APP_ROLE
-    return [f"warp: test databases on {where}; tests act as a member of {role}; seed {_seed(config)}"]
+    return [
+        f"warp: test databases on {where}",
+        f"warp: tests act as a member of {role}; seed {_seed(config)}; warp_redis on {cache}",
+    ]
 
 
 def _worker(config: pytest.Config) -> str:
@@ -214,7 +251,7 @@ def warp_factory(warp_db: psycopg.Connection[Any], request: pytest.FixtureReques
 
 
 @pytest.fixture
-def warp_as_org(warp_db: psycopg.Connection[Any]) -> Callable[[UUID | str], AbstractContextManager[None]]:
+def warp_as_org(warp_db: psycopg.Connection[Any]) -> AsOrg:
     """Act as an organization: a block under it runs in that organization's tenant context.
 
     Use it as ``with warp_as_org(org.id): ...``; the previous context is put back when the block ends.
@@ -241,7 +278,7 @@ def warp_tenant(warp_factory: Factories) -> Tenant:
 
 
 @pytest.fixture(scope="session")
-def warp_rate_deck(warp_database: TestDatabase, pytestconfig: pytest.Config) -> list[LcrRate]:
+def warp_rate_deck(warp_database: TestDatabase, pytestconfig: pytest.Config) -> RateDeck:
     """A rate deck of 300 prefixes, committed once: shared reference data the application role only reads."""
     with psycopg.connect(warp_database.admin_url) as conn:
         # Writing lcr_rates takes the platform reach (migration 008); an administrator that is no superuser needs it.
