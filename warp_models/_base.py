@@ -7,16 +7,32 @@ creation each generated field takes its column's ``Col`` from the row, so the li
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated, Any, ClassVar, Self
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from ipaddress import IPv4Address, IPv6Address
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Literal, Self, Union, get_args, get_origin
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
+import annotated_types as at
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    JsonValue,
+    SecretStr,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
 
-from warp_models._columns import Col, Jsonb, SqlType, TableSpec, split_optional, widen_for_partition
+from warp_models._columns import Col, Jsonb, SqlType, TableSpec, Timestamp, split_optional, widen_for_partition
 from warp_models._references import org_key
-from warp_models._time import FROM_DB, to_db_timestamp
+from warp_models._time import FROM_DB, as_utc_validator, to_db_timestamp
 from warp_models.errors import WarpError
 
 TABLES: dict[str, type[Row]] = {}
@@ -141,6 +157,21 @@ class Row(BaseModel):
         """Validate a row read from the database (naive timestamps are UTC there)."""
         return cls.model_validate(values, context={FROM_DB: True})
 
+    @classmethod
+    def from_db_trusted(cls, values: Sequence[Any]) -> Self:
+        """The model of a stored row given as values in column order, without validating it again.
+
+        What the database stored was validated on its way in (or is checked by the column's SQL type), so only
+        what the driver's value does not already say is done here: naive timestamps become UTC, secrets are
+        wrapped, JSON documents are parsed into their models, and values of a closed set (``Literal``) and JSON
+        documents are checked, so that a model never holds a value of another type than it declares. A row whose
+        value fails such a check is validated in full instead (``from_db``), which raises a ``ValidationError``
+        naming the column. Patterns, bounds and cross-column rules are not checked again: use ``from_db`` (a
+        repository's ``validate_reads``) for rows another system writes.
+        """
+        made: Self = trusted_maker(cls)(values)
+        return made
+
     def to_db(self) -> dict[str, Any]:
         """Every column's value as stored: UTC timestamps, secrets revealed, JSON documents as JSON values."""
         return _db_values(self, type(self), tuple(c.name for c in type(self).__columns__))
@@ -264,3 +295,207 @@ class Update(_Shape):
     def to_db(self) -> dict[str, Any]:
         """The columns to change, as stored (see ``Row.to_db``)."""
         return _db_values(self, self.__row__, self.given())
+
+
+# --- The trusted read path ------------------------------------------------------------------------------------------
+
+
+class _Untrusted(Exception):
+    """A stored value the trusted path cannot vouch for: the row is validated in full instead."""
+
+
+_CHECKS_ONLY = (Col, at.MaxLen, at.MinLen, at.Ge, at.Gt, at.Le, at.Lt, at.MultipleOf)
+"""Annotations that only refuse values, never change them: a stored value passes them unchanged."""
+
+_AS_STORED = (str, int, bool, UUID, Decimal, date)
+"""Python types the driver loads exactly as validation would return them (given the column's SQL type)."""
+
+
+def _annotations(info: FieldInfo) -> tuple[Any, list[Any]]:
+    """A field's bare type (``None`` removed) and every annotation on the way to it."""
+    found = list(info.metadata)
+    inner, _ = split_optional(info.annotation)
+    while get_origin(inner) is Annotated:
+        found.extend(inner.__metadata__)
+        inner = inner.__origin__
+    return inner, found
+
+
+def _only_checks(metadata: list[Any]) -> bool:
+    for meta in metadata:
+        if isinstance(meta, _CHECKS_ONLY) or type(meta).__name__ == "AllowInfNan":
+            continue
+        if isinstance(meta, StringConstraints):
+            if meta.strip_whitespace or meta.to_upper or meta.to_lower or meta.strict:
+                return False
+            continue
+        if isinstance(meta, FieldInfo):
+            if not _only_checks(list(meta.metadata)):
+                return False
+            continue
+        return False
+    return True
+
+
+def _literal_values(tp: Any) -> frozenset[Any] | None:
+    """The closed set of a ``Literal`` (or a union of them), ``None`` for any other type."""
+    if get_origin(tp) is Literal:
+        return frozenset(get_args(tp))
+    if get_origin(tp) in (Union, UnionType):
+        out: set[Any] = set()
+        for arg in get_args(tp):
+            part = _literal_values(arg)
+            if part is None:
+                return None
+            out |= part
+        return frozenset(out)
+    return None
+
+
+def _utc(value: Any) -> Any:
+    if type(value) is not datetime or value.tzinfo is not None:
+        raise _Untrusted
+    return value.replace(tzinfo=UTC)
+
+
+def _secret(value: Any) -> SecretStr:
+    if type(value) is not str:
+        raise _Untrusted
+    return SecretStr(value)
+
+
+def _address(value: Any) -> Any:
+    if type(value) is not IPv4Address and type(value) is not IPv6Address:
+        raise _Untrusted  # a network (a mask) or anything else: not the address the model declares
+    return value
+
+
+def _json_object(value: Any) -> Any:
+    if type(value) is not dict:
+        raise _Untrusted
+    return value
+
+
+def _member(allowed: frozenset[Any]) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if value not in allowed:
+            raise _Untrusted
+        return value
+
+    return check
+
+
+def _json_list(item: Any, row: type[Row], name: str) -> Callable[[Any], Any] | None:
+    """A check for a stored JSON array whose items validate to themselves, ``None`` when items can change."""
+    bare, metadata = item, []
+    while get_origin(bare) is Annotated:
+        metadata.extend(bare.__metadata__)
+        bare = bare.__origin__
+    allowed = _literal_values(bare)
+    if allowed is not None:
+        # A validator may respell an item (a codec in another case): the check keeps only values it leaves alone.
+        adapter: TypeAdapter[Any] = TypeAdapter(list[item])
+        if any(adapter.validate_python([value]) != [value] for value in allowed):
+            return None
+
+        def members(value: Any) -> Any:
+            if type(value) is not list or not all(element in allowed for element in value):
+                raise _Untrusted
+            return value
+
+        return members
+    if bare is str and _only_checks(metadata):
+
+        def strings(value: Any) -> Any:
+            if type(value) is not list or not all(type(element) is str for element in value):
+                raise _Untrusted
+            return value
+
+        return strings
+    return None
+
+
+def _validated_column(row: type[Row], name: str) -> Callable[[Any], Any]:
+    info = row.model_fields[name]
+    adapter: TypeAdapter[Any] = TypeAdapter(Annotated[info.annotation, *info.metadata])  # type: ignore[arg-type]
+    context = {FROM_DB: True}
+
+    def convert(value: Any) -> Any:
+        return adapter.validate_python(value, context=context)
+
+    return convert
+
+
+def _converter(row: type[Row], column: Column) -> Callable[[Any], Any] | None:
+    """How a stored value of ``column`` becomes the field's value; ``None`` when the driver's value is it already."""
+    inner, metadata = _annotations(row.model_fields[column.name])
+    if column.is_jsonb:
+        if inner == dict[str, JsonValue] and _only_checks(metadata):
+            return _json_object
+        if get_origin(inner) is list and _only_checks(metadata):
+            checked = _json_list(get_args(inner)[0], row, column.name)
+            if checked is not None:
+                return checked
+        return _validated_column(row, column.name)
+    if isinstance(column.col.type, Timestamp) and inner is datetime:
+        rest = [m for m in metadata if not (isinstance(m, AfterValidator) and m.func is as_utc_validator)]
+        if len(rest) < len(metadata) and _only_checks(rest):
+            return _utc
+        return _validated_column(row, column.name)
+    if not _only_checks(metadata):
+        return _validated_column(row, column.name)
+    allowed = _literal_values(inner)
+    if allowed is not None:
+        return _member(allowed)
+    if inner is SecretStr:
+        return _secret
+    if inner == IPv4Address | IPv6Address or inner == Union[IPv4Address, IPv6Address]:  # noqa: UP007
+        return _address
+    if isinstance(inner, type) and inner in _AS_STORED:
+        return None
+    return _validated_column(row, column.name)
+
+
+def trusted_maker(row: type[Row]) -> Callable[[Sequence[Any]], Any]:
+    """The function building ``row`` models from stored values in column order, made once per table."""
+    made: Callable[[Sequence[Any]], Any] | None = row.__dict__.get("__trusted_maker__")
+    if made is not None:
+        return made
+    names = tuple(c.name for c in row.__columns__)
+    converters = tuple(
+        (index, converter)
+        for index, column in enumerate(row.__columns__)
+        if (converter := _converter(row, column)) is not None
+    )
+    new = object.__new__
+    set_attribute = object.__setattr__
+    validate = row.from_db
+
+    def make(values: Sequence[Any]) -> Any:
+        given = values
+        if converters:
+            values = list(values)
+            try:
+                for index, converter in converters:
+                    value = values[index]
+                    if value is not None:
+                        values[index] = converter(value)
+            except (_Untrusted, ValidationError):
+                return validate(dict(zip(names, given, strict=True)))
+        model = new(row)
+        set_attribute(model, "__dict__", dict(zip(names, values, strict=True)))
+        set_attribute(model, "__pydantic_fields_set__", set(names))
+        set_attribute(model, "__pydantic_extra__", None)
+        set_attribute(model, "__pydantic_private__", None)
+        return model
+
+    if row.__pydantic_post_init__ or row.__private_attributes__:  # pragma: no cover - no table declares either
+
+        def make_validated(values: Sequence[Any]) -> Any:
+            return validate(dict(zip(names, values, strict=True)))
+
+        made = make_validated
+    else:
+        made = make
+    row.__trusted_maker__ = made  # type: ignore[attr-defined]
+    return made

@@ -21,7 +21,8 @@ FROM_DB = "from_db"
 """Validation-context key set when validating rows read from the database."""
 
 
-def _as_utc(value: datetime, info: ValidationInfo) -> datetime:
+def as_utc_validator(value: datetime, info: ValidationInfo) -> datetime:
+    """The validator of ``UtcDateTime``: aware values converted to UTC, naive ones taken as UTC from the database."""
     if value.tzinfo is None or value.utcoffset() is None:
         if info.context and info.context.get(FROM_DB):
             return value.replace(tzinfo=UTC)
@@ -36,7 +37,7 @@ def _as_utc(value: datetime, info: ValidationInfo) -> datetime:
         ) from None
 
 
-UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
+UtcDateTime = Annotated[datetime, AfterValidator(as_utc_validator)]
 """An aware datetime, normalized to UTC."""
 
 

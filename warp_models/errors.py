@@ -26,13 +26,15 @@ raised while handling a driver error is chained to it (``raise ... from exc``)::
     │   │   └── RowSecurityViolation 42501 from a row-level security policy (also a TenantScopeError)
     │   ├── LimitExceeded            an organization's limit or an account's credit would be exceeded
     │   ├── InvalidTransition        the row's state forbids the change asked for
+    │   ├── RowNotWritten            a write's returned row does not fit its model: the write was undone
     │   └── DatabaseError            any other SQLSTATE; by class:
-    │       ├── ConnectionLost       08, or the driver lost the connection: the outcome is unknown
+    │       ├── ConnectionLost       08, 57P01..., or no answer in time (.committed: False, or None if unknown)
     │       ├── InvalidData          22: a value the database cannot store as given
     │       ├── TransactionStateError 25: e.g. 25P02, an earlier statement of the transaction failed
     │       ├── SchemaMismatch       42 (not 42501), 3F: the schema is not the expected one (migrate)
     │       ├── InsufficientResources 53: out of connections, memory or disk
-    │       └── OperatorIntervention 57: cancelled (57014 statement_timeout) or shutting down
+    │       └── OperatorIntervention 57: cancelled or shutting down
+    │           └── StatementTimeout 57014: statement_timeout fired (or a cancel); the transaction is aborted
     ├── TenantScopeError             a call would read or write another organization's rows, or no organization's
     ├── InvalidCursor                a page cursor is malformed, altered, or belongs to another query
     ├── QueryError                   the repository was asked for something it cannot express (misuse)

@@ -43,9 +43,11 @@ __all__ = [
     "PermissionDenied",
     "QueryError",
     "RepositoryError",
+    "RowNotWritten",
     "RowSecurityViolation",
     "SchemaMismatch",
     "SerializationFailure",
+    "StatementTimeout",
     "TenantScopeError",
     "TransactionStateError",
     "translate",
@@ -59,6 +61,10 @@ CHECK_VIOLATION = "23514"
 SERIALIZATION_FAILURE = "40001"
 DEADLOCK_DETECTED = "40P01"
 INSUFFICIENT_PRIVILEGE = "42501"
+QUERY_CANCELED = "57014"
+SESSION_ENDED = frozenset({"57P01", "57P02", "57P03", "57P05"})
+"""Class 57 codes sent as the server closes the session (shutdown, crash, start-up, idle timeout)."""
+IDLE_IN_TRANSACTION_TIMEOUT = "25P03"
 RETRYABLE = frozenset({SERIALIZATION_FAILURE, DEADLOCK_DETECTED})
 """SQLSTATEs after which running the whole transaction again can succeed."""
 
@@ -190,6 +196,16 @@ class InvalidTransition(RepositoryError):
         self.requested = requested
 
 
+class RowNotWritten(RepositoryError):
+    """A write's returned row does not fit the table's model, so the write was undone: nothing was stored.
+
+    A trigger, a column default changed on the server, or data of another system can make the database store a
+    value the model refuses. The statement's effects are rolled back (to a savepoint of the caller's transaction,
+    which stays usable, or with the call's own transaction on an autocommit connection) before this is raised;
+    the ``pydantic.ValidationError`` naming the columns is chained as ``__cause__``.
+    """
+
+
 class DatabaseError(RepositoryError):
     """The database refused a statement for a reason no closer class names; ``.sqlstate`` says which.
 
@@ -230,15 +246,41 @@ class InsufficientResources(DatabaseError):
 class OperatorIntervention(DatabaseError):
     """Class 57: the statement was cancelled, or the server is shutting down; the transaction was rolled back.
 
-    ``57014`` is a ``statement_timeout`` or a cancel request.
+    ``57014`` is :class:`StatementTimeout`; the codes sent as the server closes the session (57P01 shutdown,
+    57P02 crash, 57P03 starting up, 57P05 idle session timeout) are :class:`ConnectionLost`.
+    """
+
+
+class StatementTimeout(OperatorIntervention):
+    """SQLSTATE 57014: the statement ran past ``statement_timeout`` (or was cancelled); the transaction is aborted.
+
+    The connection is still usable once rolled back, and nothing of the transaction was committed. The bound is
+    ``Database(statement_timeout=...)`` (30 s by default); make the statement cheaper, or raise the bound for
+    the sessions that need more (``SET statement_timeout``).
     """
 
 
 class ConnectionLost(DatabaseError):
-    """Class 08, or the driver lost the connection: the connection broke; the transaction's outcome is unknown.
+    """Class 08, the session closed by the server, or the driver lost the connection (or gave up waiting for it).
 
-    A write may or may not have been committed: read it back before doing it again.
+    Attributes:
+        committed: ``False`` when the transaction is known not to have committed: the connection broke before
+            ``COMMIT`` was sent, and the server rolls back what a lost session did not commit, so the whole
+            unit of work may be run again (``transaction()`` does, on a new connection). ``None`` when the outcome
+            is unknown: the connection broke during ``COMMIT`` (or during a statement of an autocommit
+            connection), so it may have committed; read back before doing it again.
     """
+
+    def __init__(
+        self, message: str, *, committed: bool | None = None, sqlstate: str | None = None, table: str | None = None
+    ) -> None:
+        super().__init__(message, sqlstate=sqlstate, table=table)
+        self.committed = committed
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """Whether the transaction may have committed (``committed is None``)."""
+        return self.committed is None
 
 
 class TenantScopeError(WarpError):
@@ -272,7 +314,19 @@ class QueryError(WarpError):
 
 
 class ConnectionUnavailable(WarpError):
-    """No pooled connection became free within the pool's timeout."""
+    """No pooled connection became free within the pool's timeout; nothing of the unit of work ran.
+
+    The pool is exhausted (raise ``max_size``, keep transactions shorter) or the database does not answer: each
+    new connection is given ``connect_timeout`` seconds, so a server that is down or stalled ends here.
+    """
+
+
+class _ServerNotAnswering(psycopg.OperationalError):
+    """Raised by the driver layer (``Database``'s connections) when the server sends nothing back in time.
+
+    A driver-level error, as a broken socket is: ``translate`` makes it a :class:`ConnectionLost`. The connection
+    is closed when it is raised: a stalled server never leaves a thread blocked on it.
+    """
 
 
 def _unique_columns(row: type[Row] | None, constraint: str | None) -> tuple[str, ...]:
@@ -324,6 +378,12 @@ def translate(exc: psycopg.Error, row: type[Row] | None = None) -> RepositoryErr
             return InvalidData(
                 f"{where or 'a statement'}: the driver cannot send a value ({exc}); fix the value (the model should "
                 "have refused it)",
+                table=where,
+            )
+        if isinstance(exc, _ServerNotAnswering):
+            return ConnectionLost(
+                f"{exc}: the connection was closed; whether the transaction committed is unknown, read back "
+                "before writing again",
                 table=where,
             )
         if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
@@ -408,6 +468,23 @@ def _specific(exc: psycopg.Error, sqlstate: str, row: type[Row] | None) -> Repos
         return PermissionDenied(
             f"{table}: {primary} (SQLSTATE 42501): the connected role may not do this; connect as a member of the "
             "role it belongs to (docs/security.md lists what the application and platform roles may do)",
+            sqlstate=sqlstate,
+            table=table,
+        )
+    if sqlstate == QUERY_CANCELED:
+        return StatementTimeout(
+            f"{diag.message_primary or 'canceling statement'} (SQLSTATE 57014): the statement ran past "
+            "statement_timeout or was cancelled, and the transaction is aborted; make it cheaper or raise the bound",
+            sqlstate=sqlstate,
+            table=table,
+        )
+    if sqlstate in SESSION_ENDED or sqlstate == IDLE_IN_TRANSACTION_TIMEOUT:
+        # The server ends the session: an open transaction is rolled back with it; a statement running in
+        # autocommit may have committed first, so the outcome stays unknown unless the caller knows better.
+        return ConnectionLost(
+            f"{diag.message_primary or 'the server closed the session'} (SQLSTATE {sqlstate}): the connection is "
+            "gone; whether the transaction committed is unknown, read back before writing again",
+            committed=False if sqlstate == IDLE_IN_TRANSACTION_TIMEOUT else None,
             sqlstate=sqlstate,
             table=table,
         )

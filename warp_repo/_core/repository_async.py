@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 from psycopg import AsyncConnection, AsyncCursor, sql
+from pydantic import ValidationError
 
 from warp_models import AuditLog, AuditLogCreate, Row
 from warp_models._columns import OrgScoped, ParentScoped
@@ -38,6 +39,7 @@ from warp_repo.audit import Actor, audit_entry
 from warp_repo.errors import (
     NotFound,
     QueryError,
+    RowNotWritten,
     RowSecurityViolation,
     TenantScopeError,
     translating,
@@ -75,19 +77,27 @@ async def atomic(conn: AsyncConnection[Any], savepoint: str = _SAVEPOINT) -> Asy
 
 
 async def execute_within(
-    cur: AsyncCursor[Any], sql: LiteralString, params: Mapping[str, Any], scope: UUID | None, platform: bool
+    cur: AsyncCursor[Any],
+    sql: LiteralString,
+    params: Mapping[str, Any],
+    scope: UUID | None,
+    platform: bool,
+    savepoint: bool = False,
 ) -> None:
     """Run one statement within its reach: an organization (``scope``), the platform, or neither.
 
     The one executor of the repositories and the services. The tenant context (``warp.org_id``) or the platform
     reach (``warp.platform``) is set first, in the same round trip as the statement, and lasts until the
-    transaction ends; on an autocommit connection both run in a transaction of their own.
+    transaction ends; on an autocommit connection both run in a transaction of their own. With ``savepoint``, a
+    savepoint of the caller's transaction is opened first, in the same round trip (see ``_WriteGuard``).
     """
-    if scope is None and not platform:
+    if scope is None and not platform and not savepoint:
         await cur.execute(sql, params)
         return
     conn = cur.connection
     async with conn.pipeline(), own_transaction(conn):
+        if savepoint:
+            await conn.execute(_OPEN_WRITE)
         if scope is not None:
             await conn.execute(SET_TENANT, (str(scope),))
         else:
@@ -98,6 +108,48 @@ async def execute_within(
 def own_transaction(conn: AsyncConnection[Any]) -> AbstractAsyncContextManager[object]:
     """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
     return conn.transaction() if conn.autocommit else nullcontext()
+
+
+_OPEN_WRITE: LiteralString = "SAVEPOINT warp_repo_write"
+_UNDO_WRITE: LiteralString = "ROLLBACK TO SAVEPOINT warp_repo_write"
+_KEEP_WRITE: LiteralString = "RELEASE SAVEPOINT warp_repo_write"
+
+
+class _WriteGuard:
+    """Makes a write all or nothing when its returned rows do not fit the model.
+
+    Inside a caller's transaction, a savepoint is opened in the same round trip as the write's first statement
+    and released in the same round trip as its audit entries; on an autocommit connection the call's own
+    transaction plays that part, so nothing is opened. A returned row that fails validation rolls back to the
+    savepoint (or, raised through the own transaction, rolls that back) and raises ``RowNotWritten``.
+    """
+
+    __slots__ = ("conn", "open", "wanted")
+
+    def __init__(self, conn: AsyncConnection[Any]) -> None:
+        self.conn = conn
+        self.wanted = not conn.autocommit
+        self.open = False
+
+    async def begin(self) -> None:
+        """Queue the savepoint; call it inside a pipeline, before the write's first statement."""
+        if self.wanted and not self.open:
+            await self.conn.execute(_OPEN_WRITE)
+            self.open = True
+
+    async def release(self) -> None:
+        """Queue the savepoint's release (inside a pipeline it rides with the next statements)."""
+        if self.open:
+            self.open = False
+            await self.conn.execute(_KEEP_WRITE)
+
+    async def undo(self) -> None:
+        """Roll the write back to the savepoint, keeping the caller's transaction usable."""
+        if self.open:
+            self.open = False
+            async with self.conn.pipeline():
+                await self.conn.execute(_UNDO_WRITE)
+                await self.conn.execute(_KEEP_WRITE)
 
 
 _PARENT_CHECK_CHUNK = 1000
@@ -127,10 +179,14 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         actor: who makes the changes, recorded in the audit trail (``for_org(..., actor=...)`` can set it too).
     """
 
-    def __init__(self, conn: AsyncConnection[Any], *, actor: Actor | None = None) -> None:
+    def __init__(
+        self, conn: AsyncConnection[Any], *, actor: Actor | None = None, validate_reads: bool | None = None
+    ) -> None:
         self._conn = conn
         self._scope = None
         self._actor = actor or Actor()
+        if validate_reads is not None:
+            self.validate_reads = validate_reads
 
     @property
     def connection(self) -> AsyncConnection[Any]:
@@ -176,8 +232,34 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         params: dict[str, Any],
         scope: UUID | None,
         platform: bool = False,
+        savepoint: bool = False,
     ) -> None:
-        await execute_within(cur, stmt.sql, params, scope, platform)
+        await execute_within(cur, stmt.sql, params, scope, platform, savepoint)
+
+    async def _write(self, stmt: Statement, params: dict[str, Any], guard: _WriteGuard) -> builtins.list[RowT]:
+        """Run one write returning rows, the guard's savepoint opened in the same round trip; rows validated."""
+        wanted = guard.wanted and not guard.open
+        with translating(self.model):
+            async with self._conn.cursor() as cur:
+                await self._execute(cur, stmt, params, self._scope, savepoint=wanted)
+                guard.open = guard.open or wanted
+                stored = await cur.fetchall()
+        return await self._checked(stored, guard)
+
+    async def _checked(self, stored: Sequence[Any], guard: _WriteGuard) -> builtins.list[RowT]:
+        """The rows a write returned, validated in full; one that does not fit undoes the write."""
+        make = self._rows(validate=True)(None)  # type: ignore[arg-type]  # the factory reads nothing from it
+        try:
+            return [make(values) for values in stored]
+        except ValidationError as exc:
+            await guard.undo()
+            columns = sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]})
+            raise RowNotWritten(
+                f"{self._info.name}: the database returned a row that {self.model.__name__} refuses "
+                f"({', '.join(columns) or 'a cross-column rule'}): a trigger, a changed column default or another "
+                "system's data; the write was undone and nothing was stored",
+                table=self._info.name,
+            ) from exc
 
     def _atomic(self) -> AbstractAsyncContextManager[None]:
         """All or nothing, the caller's transaction surviving a failure (see :func:`atomic`)."""
@@ -207,10 +289,11 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         if error is not None:
             raise error
 
-    async def _run_many(self, stmt: Statement, params: builtins.list[dict[str, Any]]) -> builtins.list[RowT]:
-        out: builtins.list[RowT] = []
+    async def _run_many(self, stmt: Statement, params: builtins.list[dict[str, Any]]) -> builtins.list[Any]:
+        """Run one pipelined batch of a write; the rows it returned, as stored (validated by ``_checked``)."""
+        out: builtins.list[Any] = []
         with translating(self.model):
-            async with self._conn.cursor(row_factory=self._rows()) as cur:
+            async with self._conn.cursor() as cur:
                 await cur.executemany(stmt.sql, params, returning=True)
                 async for result in cur.results():
                     out.extend(await result.fetchall())
@@ -251,16 +334,23 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         tenant = self._info.tenant
         return getattr(row, tenant.column) if isinstance(tenant, OrgScoped) else None
 
-    async def _audit_rows(self, action: str, rows: Sequence[RowT], written: Sequence[Iterable[str]]) -> None:
-        """One entry per changed row; ``written[i]`` names the columns written to ``rows[i]``."""
+    async def _audit_rows(
+        self, action: str, rows: Sequence[RowT], written: Sequence[Iterable[str]], guard: _WriteGuard | None = None
+    ) -> None:
+        """One entry per changed row; ``written[i]`` names the columns written to ``rows[i]``.
+
+        The write's savepoint, if any, is released in the same round trip as the entries.
+        """
         if not self._audited or not rows:
+            if guard is not None:
+                await guard.release()
             return
         key = self._info.key
         entries = [
             self._entry(action, self._row_org(row), getattr(row, key), {name: getattr(row, name) for name in names})
             for row, names in zip(rows, written, strict=True)
         ]
-        await self._write_audit(entries)
+        await self._write_audit(entries, guard)
 
     async def _audit_deleted(self, gone: Sequence[Any]) -> None:
         """One ``delete`` entry per deleted row; ``gone`` holds (key, organization column if any) tuples."""
@@ -277,12 +367,14 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
             entries.append(self._entry("delete", org, found[0]))
         await self._write_audit(entries)
 
-    async def _write_audit(self, entries: Sequence[AuditLogCreate]) -> None:
-        """Insert audit entries in one pipelined batch per column set (one round trip for a whole call)."""
+    async def _write_audit(self, entries: Sequence[AuditLogCreate], guard: _WriteGuard | None = None) -> None:
+        """Insert audit entries in one pipelined batch (one round trip for a whole call, a savepoint's release too)."""
         if not entries:
             return
         with translating(AuditLog):
-            async with self._conn.cursor() as cur:
+            async with self._conn.cursor() as cur, self._conn.pipeline():
+                if guard is not None:
+                    await guard.release()
                 for columns, batch in _runs([_sql.driver_values(e) for e in entries]):
                     await cur.executemany(_sql.insert_row(AuditLog, columns).sql, batch)
 
@@ -425,10 +517,11 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
             return await self._insert_organization(create)
         values, parent = self._insert_values(create, self._scope)
         stmt = _sql.insert_row(self.model, tuple(values))
+        guard = _WriteGuard(self._conn)
         async with self._own_transaction():
             await self._check_parents(self._scope, [parent] if parent is not None else [])
-            rows = await self._fetch(stmt, _prefixed(values), self._scope)
-            await self._audit_rows("insert", rows, [values])
+            rows = await self._write(stmt, _prefixed(values), guard)
+            await self._audit_rows("insert", rows, [values], guard)
         return rows[0]
 
     async def _insert_organization(self, create: CreateT) -> RowT:
@@ -453,13 +546,17 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
             async with self._own_transaction():
                 return [await self._insert_organization(c) for c in creates]
         prepared = [self._insert_values(c, self._scope) for c in creates]
-        out: builtins.list[RowT] = []
+        stored: builtins.list[Any] = []
+        guard = _WriteGuard(self._conn)
         async with self._own_transaction():
             await self._check_parents(self._scope, [p for _, p in prepared if p is not None])
-            await self._set_tenant(self._scope)
-            for columns, batch in _runs([v for v, _ in prepared]):
-                out.extend(await self._run_many(_sql.insert_row(self.model, columns), batch))
-            await self._audit_rows("insert", out, [v for v, _ in prepared])
+            async with self._conn.pipeline():
+                await guard.begin()
+                await self._set_tenant(self._scope)
+                for columns, batch in _runs([v for v, _ in prepared]):
+                    stored.extend(await self._run_many(_sql.insert_row(self.model, columns), batch))
+            out = await self._checked(stored, guard)
+            await self._audit_rows("insert", out, [v for v, _ in prepared], guard)
         return out
 
     async def update(self, key: UUID, patch: UpdateT) -> RowT:
@@ -474,10 +571,11 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
             return await self.get_one(key)
         stmt = _sql.update_row(self.model, tuple(values), self._scope is not None)
         params = _prefixed(values) | {"key": key} | self._scope_params(self._scope)
+        guard = _WriteGuard(self._conn)
         async with self._own_transaction():
             await self._check_parents(self._scope, [parent] if parent is not None else [])
-            rows = await self._fetch(stmt, params, self._scope)
-            await self._audit_rows("update", rows, [values])
+            rows = await self._write(stmt, params, guard)
+            await self._audit_rows("update", rows, [values], guard)
         if not rows:
             raise self._not_found(key)
         return rows[0]
@@ -502,35 +600,44 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         key = self._conflict_on(on)
         prepared = [self._insert_values(c, self._scope) for c in creates]
         scoped = self._scope is not None
-        out: builtins.list[RowT] = []
+        stored: builtins.list[Any] = []
+        guard = _WriteGuard(self._conn)
         # A row found in another organization is only known once the earlier rows are written: undo them too.
         async with self._atomic() if scoped and len(prepared) > 1 else self._own_transaction():
             await self._check_parents(self._scope, [p for _, p in prepared if p is not None])
-            await self._set_tenant(self._scope)
-            for columns, batch in _runs([v for v, _ in prepared]):
-                stmt = _sql.upsert_row(self.model, columns, key, scoped)
-                params = [p | self._scope_params(self._scope) for p in batch]
-                try:
-                    out.extend(await self._upsert_batch(stmt, params, key))
-                except RowSecurityViolation as exc:
-                    # Under row-level security, ON CONFLICT meets a row the tenant cannot see: held elsewhere.
-                    if not scoped:
-                        raise
-                    raise self._held_elsewhere(key) from exc.__cause__
-            await self._audit_rows("upsert", out, [v for v, _ in prepared])
+            async with self._conn.pipeline():
+                await guard.begin()
+                await self._set_tenant(self._scope)
+                for columns, batch in _runs([v for v, _ in prepared]):
+                    stmt = _sql.upsert_row(self.model, columns, key, scoped)
+                    params = [p | self._scope_params(self._scope) for p in batch]
+                    try:
+                        stored.extend(await self._upsert_batch(stmt, params, key, guard))
+                    except RowSecurityViolation as exc:
+                        # Under row-level security, ON CONFLICT meets a row the tenant cannot see: held elsewhere.
+                        if not scoped:
+                            raise
+                        raise self._held_elsewhere(key) from exc.__cause__
+            out = await self._checked(stored, guard)
+            await self._audit_rows("upsert", out, [v for v, _ in prepared], guard)
         return out
 
     async def _upsert_batch(
-        self, stmt: Statement, params: builtins.list[dict[str, Any]], key: tuple[str, ...]
-    ) -> builtins.list[RowT]:
-        """Run one pipelined upsert batch; a row that comes back empty is held by another organization."""
-        out: builtins.list[RowT] = []
+        self, stmt: Statement, params: builtins.list[dict[str, Any]], key: tuple[str, ...], guard: _WriteGuard
+    ) -> builtins.list[Any]:
+        """Run one pipelined upsert batch; a row that comes back empty is held by another organization.
+
+        That row was left unchanged; the rows written before it are undone (to the guard's savepoint, or by the
+        enclosing ``atomic`` block).
+        """
+        out: builtins.list[Any] = []
         with translating(self.model):
-            async with self._conn.cursor(row_factory=self._rows()) as cur:
+            async with self._conn.cursor() as cur:
                 await cur.executemany(stmt.sql, params, returning=True)
                 async for result in cur.results():
                     found = await result.fetchall()
                     if not found:
+                        await guard.undo()
                         raise self._held_elsewhere(key)
                     out.extend(found)
         return out

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
 from warp_models import TABLES, Column, Create, Row, Update, table_of
+from warp_models._base import trusted_maker
 from warp_models._columns import (
     Boolean,
     Date,
@@ -534,7 +535,13 @@ def keyset_clause(t: TableInfo, order: tuple[Order, ...], nulls: tuple[bool, ...
     directions = {o.descending for o in order}
     if len(directions) == 1 and not any(nullable):
         left, right = sa.tuple_(*cols), sa.tuple_(*params)
-        return left < right if order[0].descending else left > right
+        after_row = left < right if order[0].descending else left > right
+        if order[0].column != t.row.__table_spec__.partition_by:
+            return after_row
+        # The row comparison prunes no partition; a bound on the partition column alone does (planning a deep
+        # page of a table with many partitions falls from milliseconds to a fraction of one).
+        bound = cols[0] <= params[0] if order[0].descending else cols[0] >= params[0]
+        return sa.and_(after_row, bound)
 
     def after(i: int) -> sa.ColumnElement[bool]:
         col, param = cols[i], params[i]
@@ -709,12 +716,23 @@ def parse_order(t: TableInfo, order_by: OrderBy) -> tuple[Order, ...]:
     return order
 
 
-def model_rows(model: type[RowT]) -> BaseRowFactory[RowT]:
-    """A psycopg row factory validating each row into ``model`` (naive timestamps read as UTC).
+def model_rows(model: type[RowT], validate: bool = False) -> BaseRowFactory[RowT]:
+    """A psycopg row factory making ``model`` rows from stored values (naive timestamps read as UTC).
+
+    By default a row is built the trusted way (``Row.from_db_trusted``): what was validated on its way in is not
+    validated again, though a model never holds a value of another type than it declares. ``validate=True``
+    validates every row in full (``Row.from_db``), for tables that other systems write.
 
     Every statement that returns rows selects the declared columns in declaration order, so the names are known
     in advance; reading them from the cursor's description would cost more than the query on a fast network.
     """
+    if not validate:
+        trusted = cast(RowMaker[RowT], trusted_maker(model))
+
+        def trusted_factory(cursor: Any) -> RowMaker[RowT]:
+            return trusted
+
+        return trusted_factory
     names = tuple(c.name for c in model.__columns__)
     from_db = model.from_db
 
@@ -756,6 +774,12 @@ class RepoCore(Generic[RowT, CreateT, UpdateT]):
     """The column ``get``, ``update`` and ``delete`` address a row by (``id``, or the one-column primary key)."""
     _info: ClassVar[TableInfo]
     _tenant_api: ClassVar[bool] = False
+    validate_reads: bool = False
+    """Validate every row read in full (``Row.from_db``) instead of trusting what the database stored.
+
+    Set it on a repository class (or pass ``validate_reads=True`` to the constructor) for a table that another
+    system writes without the SDK's models; rows returned by the SDK's own writes are always validated.
+    """
 
     _scope: UUID | None
 
@@ -784,9 +808,9 @@ class RepoCore(Generic[RowT, CreateT, UpdateT]):
         """The organization this repository is scoped to, ``None`` when unscoped."""
         return self._scope
 
-    @classmethod
-    def _rows(cls) -> BaseRowFactory[RowT]:
-        return cast(BaseRowFactory[RowT], _row_factory(cls.model))
+    def _rows(self, validate: bool = False) -> BaseRowFactory[RowT]:
+        """The row factory of reads: trusted unless this repository validates its reads (or ``validate``)."""
+        return cast(BaseRowFactory[RowT], _row_factory(self.model, validate or self.validate_reads))
 
     def _require_scope(self, method: str) -> None:
         """Refuse a multi-row read or write of tenant data without an organization."""
@@ -891,11 +915,11 @@ def at_row(exc: ValidationError, index: int, model: type[BaseModel]) -> Validati
     return ValidationError.from_exception_data(f"{model.__name__} (row {index})", details, hide_input=hide)
 
 
-def rows_of(model: type[RowT]) -> BaseRowFactory[RowT]:
-    """The row factory of ``model``, made once per model and shared by repositories and services."""
-    return cast(BaseRowFactory[RowT], _row_factory(model))
+def rows_of(model: type[RowT], validate: bool = False) -> BaseRowFactory[RowT]:
+    """The row factory of ``model`` (see ``model_rows``), made once per model, shared by repositories and services."""
+    return cast(BaseRowFactory[RowT], _row_factory(model, validate))
 
 
 @functools.cache
-def _row_factory(model: type[Row]) -> BaseRowFactory[Row]:
-    return model_rows(model)
+def _row_factory(model: type[Row], validate: bool) -> BaseRowFactory[Row]:
+    return model_rows(model, validate)

@@ -48,6 +48,8 @@ class AsyncTrunkRepo(AsyncTenantRepo[SipTrunk, SipTrunkCreate, SipTrunkUpdate]):
 class AsyncTrunkRegistrationRepo(AsyncTenantRepo[TrunkRegistration, TrunkRegistrationCreate, TrunkRegistrationUpdate]):
     """``trunk_registrations``: the registration state of a trunk, written by the SIP proxy."""
 
+    validate_reads = True  # rows written by the SIP proxy, not through the SDK's models
+
 
 class AsyncTrunkAclRepo(AsyncTenantRepo[TrunkAcl, TrunkAclCreate, TrunkAclUpdate]):
     """``trunk_acl``: one network allowed to use a trunk: ``ip_address`` with a prefix length ``subnet_mask``."""
