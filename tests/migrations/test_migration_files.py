@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from warp_models.errors import MigrationFileError
-from warp_repo.migrations import checksum, load_migrations, normalize_sql, parse_migration, scan_migrations
+from warp_repo.migrations import (
+    DownFormat,
+    checksum,
+    comment_out_down,
+    load_migrations,
+    normalize_sql,
+    parse_migration,
+    scan_migrations,
+)
 
 from .testkit import migration_text, write_migration
 
@@ -76,11 +84,93 @@ def test_the_seed_template_parses_as_it_stands(tmp_path: Path) -> None:
     assert "BEGIN;" not in migration.up_sql and "COMMIT;" not in migration.up_sql
 
 
-def test_a_commented_out_down_section_means_no_down(tmp_path: Path) -> None:
+def test_the_seed_templates_commented_down_section_is_its_rollback(tmp_path: Path) -> None:
     migration = parse_migration(seed_file(tmp_path))
-    assert migration.down_sql is None
-    assert migration.checksum_down is None
-    assert migration.down_statements == ()
+    assert migration.down_format is DownFormat.COMMENTED
+    assert migration.down_sql == "DROP TABLE IF EXISTS billing_audit CASCADE;"
+    assert [(s.text, s.line) for s in migration.down_statements] == [("DROP TABLE IF EXISTS billing_audit CASCADE", 32)]
+    assert migration.checksum_down == checksum("BEGIN;\nDROP TABLE IF EXISTS billing_audit CASCADE;\nCOMMIT;")
+    assert migration.irreversible is None
+
+
+def test_comments_inside_a_commented_down_stay_comments(tmp_path: Path) -> None:
+    path = write_migration(
+        tmp_path,
+        "20261122_001",
+        "things",
+        "CREATE TABLE things (id INT);",
+        "BEGIN;\n-- Dropping the table drops its rows.\nDROP TABLE things;\n\nCOMMIT;",
+    )
+    text = path.read_text(encoding="utf-8")
+    assert "-- -- Dropping the table drops its rows.\n-- DROP TABLE things;\n\n-- COMMIT;" in text
+    migration = parse_migration(path)
+    assert migration.down_sql == "-- Dropping the table drops its rows.\nDROP TABLE things;"
+    assert [s.text for s in migration.down_statements] == ["DROP TABLE things"]
+
+
+def test_an_irreversible_marker_means_no_rollback_and_needs_a_reason(tmp_path: Path) -> None:
+    path = write_migration(
+        tmp_path, "20261122_001", "one_way", "CREATE TABLE t (id INT);", "warp:irreversible: the old rows are gone"
+    )
+    migration = parse_migration(path)
+    assert (migration.down_sql, migration.checksum_down, migration.down_statements) == (None, None, ())
+    assert migration.irreversible == "the old rows are gone"
+    path.write_text(path.read_text(encoding="utf-8").replace(": the old rows are gone", ":"), encoding="utf-8")
+    with pytest.raises(MigrationFileError, match="needs a reason"):
+        parse_migration(path)
+    both = write_migration(
+        tmp_path, "20261122_002", "both", "CREATE TABLE u (id INT);", "warp:irreversible: why\nDROP TABLE u;"
+    )
+    with pytest.raises(MigrationFileError, match="also holds statements"):
+        parse_migration(both)
+
+
+def test_comment_out_down_converts_an_older_file_and_keeps_its_checksums(tmp_path: Path) -> None:
+    down = "BEGIN;\n-- Partitions go with their table.\nDROP TABLE t;\n\nCOMMIT;"
+    old = write_migration(tmp_path / "old", "20261122_001", "t", "CREATE TABLE t (id INT);", down, executable_down=True)
+    before = parse_migration(old)
+    assert before.down_format is DownFormat.EXECUTABLE
+    converted = comment_out_down(old.read_text(encoding="utf-8"))
+    assert converted == migration_text("20261122_001", "t", "CREATE TABLE t (id INT);", down)
+    assert comment_out_down(converted) == converted
+    old.write_text(converted, encoding="utf-8")
+    after = parse_migration(old)
+    assert after.down_format is DownFormat.COMMENTED
+    assert (after.checksum_up, after.checksum_down, after.down_sql) == (
+        before.checksum_up,
+        before.checksum_down,
+        before.down_sql,
+    )
+
+
+def test_marker_lines_are_left_out_of_the_checksum(tmp_path: Path) -> None:
+    up = "CREATE TABLE t (id INT);\n\nCREATE INDEX t_id ON t (id);"
+    plain = parse_migration(write_migration(tmp_path / "a", "20261122_001", "t", up, "DROP TABLE t;"))
+    marked_up = up.replace("CREATE INDEX", "-- warp:allow index-without-concurrently: an empty table\nCREATE INDEX")
+    marked = parse_migration(write_migration(tmp_path / "b", "20261122_001", "t", marked_up, "DROP TABLE t;"))
+    assert marked.checksum_up == plain.checksum_up
+    assert [(a.code, a.reason, a.line) for a in marked.allowances] == [
+        ("index-without-concurrently", "an empty table", 12)
+    ]
+    commented = parse_migration(
+        write_migration(tmp_path / "c", "20261122_001", "t", "-- a comment\n" + up, "DROP TABLE t;")
+    )
+    assert commented.checksum_up != plain.checksum_up  # only markers are left out, not comments
+
+
+@pytest.mark.parametrize(
+    ("marker", "message"),
+    [
+        ("-- warp:allow index-without-concurrently", "needs a rule and a reason"),
+        ("-- warp:allow index-without-concurrently:   ", "needs a rule and a reason"),
+        ("-- warp:skip-lint: because", "unknown marker 'warp:skip-lint'"),
+        ("-- warp:no-transaction", "below the UP marker is ignored"),
+    ],
+)
+def test_bad_markers_in_the_up_section_are_file_errors(tmp_path: Path, marker: str, message: str) -> None:
+    path = write_migration(tmp_path, "20261122_001", "t", f"{marker}\nCREATE TABLE t (id INT);", "DROP TABLE t;")
+    with pytest.raises(MigrationFileError, match=message):
+        parse_migration(path)
 
 
 def test_a_missing_down_section_means_no_down(tmp_path: Path) -> None:
@@ -95,6 +185,7 @@ def test_an_executable_down_section_is_kept_without_its_transaction_lines(tmp_pa
         "with_down",
         "BEGIN;\nCREATE TABLE t (id INT);\nCOMMIT;",
         "BEGIN;\nDROP TABLE t;\nCOMMIT;",
+        executable_down=True,
     )
     migration = parse_migration(path)
     assert migration.down_sql == "DROP TABLE t;"

@@ -60,14 +60,14 @@ def test_a_migration_without_down_is_refused_before_anything_runs(empty_admin_ur
         "20261122_002",
         "step_2",
         "CREATE TABLE step_2 (id INT);",
-        "-- BEGIN;\n-- DROP TABLE step_2;\n-- COMMIT;",
+        "warp:irreversible: step_2 holds data nothing else has",
     )
     write_migration(tmp_path, "20261122_003", "step_3", "CREATE TABLE step_3 (id INT);", "DROP TABLE step_3;")
     migrate(empty_admin_url, migrations_dir=tmp_path)
     with pytest.raises(MigrationError) as caught:
         rollback(empty_admin_url, migrations_dir=tmp_path, steps=3)
     assert caught.value.path == no_down and str(no_down) in str(caught.value)
-    assert "no DOWN section" in str(caught.value)
+    assert "irreversible (step_2 holds data nothing else has)" in str(caught.value)
     assert tables(empty_admin_url) == {"schema_migrations", "step_1", "step_2", "step_3"}
 
 

@@ -18,8 +18,13 @@ def migration_text(
     *,
     no_transaction: bool = False,
     description: str = "A test migration",
+    executable_down: bool = False,
 ) -> str:
-    """The text of a migration file in the house layout; ``down=None`` leaves the DOWN section out."""
+    """The text of a migration file in the house layout; ``down=None`` leaves the DOWN section out.
+
+    The DOWN section is commented out line by line, as in the bundled files, unless ``executable_down`` asks for
+    the earlier format (statements psql would run too).
+    """
     date = f"{version[0:4]}-{version[4:6]}-{version[6:8]}"
     lines = [
         f"-- Migration: {version}_{name}",
@@ -31,7 +36,10 @@ def migration_text(
         lines.append("-- warp:no-transaction")
     lines += ["", BANNER, "-- UP MIGRATION", BANNER, "", up.strip(), ""]
     if down is not None:
-        lines += [BANNER, "-- DOWN MIGRATION (Rollback)", BANNER, "", down.strip(), ""]
+        body = down.strip().split("\n")
+        if not executable_down:
+            body = [f"-- {line}" if line.strip() else line for line in body]
+        lines += [BANNER, "-- DOWN MIGRATION (Rollback)", BANNER, "", *body, ""]
     return "\n".join(lines)
 
 
@@ -43,12 +51,14 @@ def write_migration(
     down: str | None = None,
     *,
     no_transaction: bool = False,
+    executable_down: bool = False,
 ) -> Path:
     """Write a migration file under ``directory/YYYY/`` and return its path."""
     folder = directory / version[:4]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{version}_{name}.sql"
-    path.write_text(migration_text(version, name, up, down, no_transaction=no_transaction), encoding="utf-8")
+    text = migration_text(version, name, up, down, no_transaction=no_transaction, executable_down=executable_down)
+    path.write_text(text, encoding="utf-8")
     return path
 
 

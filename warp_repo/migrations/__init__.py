@@ -1,6 +1,7 @@
 """The migration engine: versioned SQL files applied to PostgreSQL, tracked in ``schema_migrations``.
 
-Files are ``migrations/YYYY/YYYYMMDD_NNN_name.sql`` with an UP and a DOWN section (see :func:`parse_migration`);
+Files are ``migrations/YYYY/YYYYMMDD_NNN_name.sql`` with an UP section and a commented-out DOWN section, so that
+psql runs them as they stand (see :func:`parse_migration`; :func:`comment_out_down` converts an older file);
 the ones shipped with warp-models are in :func:`bundled_migrations_dir`, and :func:`new_migration` starts a new
 one. :func:`validate` checks files (and their history) without running anything; :func:`migrate` applies what is
 pending, :func:`status` tells where each version stands, :func:`rollback` runs DOWN sections, :func:`repair` and
@@ -10,9 +11,11 @@ tables. Runs that change the schema exclude each other through a :class:`Migrati
 on PostgreSQL).
 """
 
-from warp_repo.migrations._authoring import new_migration
+from warp_repo.migrations._authoring import comment_out_down, new_migration
 from warp_repo.migrations._drift import Drift, check_drift, format_drift
 from warp_repo.migrations._files import (
+    Allowance,
+    DownFormat,
     Migration,
     bundled_migrations_dir,
     checksum,
@@ -42,7 +45,9 @@ from warp_repo.migrations._validate import Severity, ValidationIssue, Validation
 
 __all__ = [
     "AdvisoryLock",
+    "Allowance",
     "BaselineReport",
+    "DownFormat",
     "Drift",
     "MigrateReport",
     "Migration",
@@ -60,6 +65,7 @@ __all__ = [
     "bundled_migrations_dir",
     "check_drift",
     "checksum",
+    "comment_out_down",
     "ensure_partitions",
     "format_drift",
     "lint_migration",

@@ -1,4 +1,4 @@
-"""Starting a new migration file from the house template."""
+"""Starting a new migration file from the house template, and bringing an older file to it."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from pathlib import Path
 from warp_models.errors import MigrationError, MigrationFileError
 from warp_repo.migrations._files import NAME_RE
 
-__all__ = ["new_migration", "render_template"]
+__all__ = ["comment_out_down", "new_migration", "render_template"]
 
 _BANNER = "-- ============================================"
+_DOWN_MARKER = re.compile(r"^--\s*DOWN\s+MIGRATION(?:\s*\(\s*rollback\s*\))?\s*$", re.I)
+_BANNER_LINE = re.compile(r"^--\s*={3,}\s*$")
 _DAY_FILE = re.compile(r"^(?P<date>\d{8})_(?P<seq>\d{3})_.*\.sql$")
 
 
@@ -30,7 +32,8 @@ def render_template(
         no_transaction: add the ``-- warp:no-transaction`` directive (and leave out BEGIN/COMMIT).
 
     Returns:
-        The file's text, ending with a newline.
+        The file's text, ending with a newline. Its DOWN section is commented out line by line, so that psql
+        runs only the UP section; the engine reads it without the comment marks.
     """
     header = [
         f"-- Migration: {version}_{name}",
@@ -56,12 +59,41 @@ def render_template(
         "-- DOWN MIGRATION (Rollback)",
         _BANNER,
         "",
-        *begin,
-        "-- Write the statements that undo the UP section, in reverse order.",
-        *commit,
+        *(f"-- {line}" if line else "" for line in begin),
+        "-- -- Write the statements that undo the UP section, in reverse order, each line commented out like",
+        "-- -- this block, so that psql -f runs only the UP section; rollback runs them without the first '-- '.",
+        "-- -- A change that cannot be undone says so instead, with one line: -- warp:irreversible: <why>",
+        *(f"-- {line}" if line else "" for line in commit),
         "",
     ]
     return "\n".join(lines)
+
+
+def comment_out_down(text: str) -> str:
+    """Return a migration file's text with its DOWN section commented out line by line (the current format).
+
+    Lines that are already comments get a second ``--`` so that the engine, which takes one ``-- `` off every
+    line, reads the same DOWN section as before: the recorded DOWN checksum of an applied migration still
+    matches. A file without a DOWN section, or whose DOWN section is already all comments, is returned as is.
+
+    Args:
+        text: the file's content.
+
+    Returns:
+        The converted content.
+    """
+    lines = text.split("\n")
+    marker = next((i for i, line in enumerate(lines) if _DOWN_MARKER.match(line.strip())), None)
+    if marker is None:
+        return text
+    start = marker + 1
+    while start < len(lines) and (_BANNER_LINE.match(lines[start].strip()) or not lines[start].strip()):
+        start += 1
+    body = lines[start:]
+    if all(not line.strip() or line.lstrip().startswith("--") for line in body):
+        return text
+    converted = [f"-- {line}" if line.strip() else line for line in body]
+    return "\n".join([*lines[:start], *converted])
 
 
 def _default_author() -> str:

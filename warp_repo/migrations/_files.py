@@ -1,4 +1,4 @@
-"""Migration files: naming, header, sections, checksums. Reads files; never touches a database.
+"""Migration files: naming, header, sections, markers, checksums. Reads files; never touches a database.
 
 A migration file is named ``YYYYMMDD_NNN_snake_case_name.sql`` (usually under a ``YYYY/`` folder) and laid out
 like this::
@@ -21,13 +21,22 @@ like this::
     -- DOWN MIGRATION (Rollback)
     -- ============================================
 
-    BEGIN;
-    DROP TABLE things;
-    COMMIT;
+    -- BEGIN;
+    -- DROP TABLE things;
+    -- COMMIT;
+
+The DOWN section is commented out, line by line, so that ``psql -f file.sql`` (or psql's include command) applies the UP
+and nothing else. The engine reads the commented DOWN as the rollback: it takes every line without its leading
+``--`` and one space, so a comment inside the DOWN is written ``-- -- like this``. A DOWN section that says
+``-- warp:irreversible: <why>`` cannot be rolled back. A DOWN section with lines that are not comments (the format
+before this one) is still read as written, and ``validate`` warns that psql would run it right after the UP.
 
 The engine owns the transaction, so top-level ``BEGIN;`` / ``COMMIT;`` statements are dropped from both sections
-(they stay in the file so that it also runs under psql). A DOWN section that is absent, or whose statements are
-all commented out, means the migration cannot be rolled back.
+(they stay in the file so that it also runs under psql).
+
+Marker lines (``-- warp:allow <rule>: <why>`` in the UP section, ``-- warp:irreversible: <why>`` in the DOWN)
+speak to the engine, not to the database: checksums leave them out, so adding one to an applied migration keeps
+its recorded checksum valid.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
@@ -45,6 +55,8 @@ from warp_repo.migrations._sqltext import Statement, split_statements
 __all__ = [
     "NAME_RE",
     "VERSION_RE",
+    "Allowance",
+    "DownFormat",
     "DuplicateVersion",
     "Migration",
     "bundled_migrations_dir",
@@ -69,6 +81,11 @@ _UP_MARKER_RE = re.compile(r"^--\s*UP\s+MIGRATION\s*$", re.I)
 _DOWN_MARKER_RE = re.compile(r"^--\s*DOWN\s+MIGRATION(?:\s*\(\s*rollback\s*\))?\s*$", re.I)
 _DIRECTIVE_RE = re.compile(r"^--\s*warp:(?P<directive>\S*)\s*$")
 _KNOWN_DIRECTIVES = frozenset({"no-transaction"})
+# Markers below the UP marker: ``-- warp:allow <rule>: <why>`` (UP) and ``-- warp:irreversible: <why>`` (DOWN).
+_MARKER_RE = re.compile(r"^--\s*warp:(?P<marker>[A-Za-z-]*)(?P<rest>.*)$")
+_ALLOW_RE = re.compile(r"^\s+(?P<code>[a-z][a-z0-9-]*)\s*:\s*(?P<reason>.*)$")
+_IRREVERSIBLE_RE = re.compile(r"^\s*:\s*(?P<reason>.*)$")
+_COMMENT_PREFIX_RE = re.compile(r"^\s*-- ?")
 _REQUIRED_FIELDS = ("Migration", "Author", "Date", "Description")
 
 # Statements the engine replaces by its own transaction handling.
@@ -106,6 +123,32 @@ def checksum(text: str) -> str:
     return hashlib.sha256(normalize_sql(text).encode("utf-8")).hexdigest()
 
 
+class DownFormat(StrEnum):
+    """How a file writes its DOWN section."""
+
+    COMMENTED = "commented"
+    """Every line commented out: psql runs only the UP section; the engine runs the DOWN without the comment marks."""
+    EXECUTABLE = "executable"
+    """Lines that are not comments (the earlier format): psql would run the DOWN right after the UP."""
+    ABSENT = "absent"
+    """No DOWN marker at all."""
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """A ``-- warp:allow <rule>: <why>`` marker: the validator does not report ``rule`` for the next statement.
+
+    Attributes:
+        code: the rule, e.g. ``index-without-concurrently``.
+        reason: why the statement is a deliberate exception (required).
+        line: the marker's line in the file.
+    """
+
+    code: str
+    reason: str
+    line: int
+
+
 @dataclass(frozen=True)
 class Migration:
     """One migration file, parsed.
@@ -118,13 +161,18 @@ class Migration:
         author: the header's ``Author``.
         date: the header's ``Date``.
         up_sql: the UP section, normalised, without the top-level ``BEGIN;``/``COMMIT;``.
-        down_sql: the DOWN section likewise, or None when it is absent or entirely commented out.
+        down_sql: the DOWN section likewise (uncommented), or None when it is absent, has no statements, or is
+            marked irreversible.
         no_transaction: the file carries the ``-- warp:no-transaction`` directive: its statements run one by one
             outside a transaction (needed for ``CREATE INDEX CONCURRENTLY``).
-        checksum_up: sha256 of the normalised UP section as written.
-        checksum_down: sha256 of the normalised DOWN section, None when ``down_sql`` is None.
+        checksum_up: sha256 of the normalised UP section as written, marker lines left out.
+        checksum_down: sha256 of the normalised DOWN section as the engine reads it (uncommented), marker lines
+            left out; None when ``down_sql`` is None.
         up_statements: the UP statements the engine runs, with their line numbers in the file.
         down_statements: the DOWN statements likewise (empty when ``down_sql`` is None).
+        down_format: how the file writes its DOWN section.
+        irreversible: the reason given by ``-- warp:irreversible: <why>``, None when there is no such marker.
+        allowances: the ``-- warp:allow`` markers of the UP section, in file order.
     """
 
     version: str
@@ -140,6 +188,9 @@ class Migration:
     checksum_down: str | None
     up_statements: tuple[Statement, ...] = field(default=(), repr=False, compare=False)
     down_statements: tuple[Statement, ...] = field(default=(), repr=False, compare=False)
+    down_format: DownFormat = DownFormat.ABSENT
+    irreversible: str | None = None
+    allowances: tuple[Allowance, ...] = ()
 
     @property
     def title(self) -> str:
@@ -151,6 +202,90 @@ class Migration:
 class _Section:
     text: str  # normalised, as written
     first_line: int  # line number in the file of the section's first line
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+
+def _is_marker(line: str) -> bool:
+    return _MARKER_RE.match(line.strip()) is not None
+
+
+def _without_markers(text: str) -> str:
+    """The text that checksums cover: marker lines speak to the engine, not to the database."""
+    return "\n".join(line for line in text.split("\n") if not _is_marker(line))
+
+
+def _is_commented(section: _Section) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("--") for line in section.lines)
+
+
+def _uncommented(section: _Section) -> _Section:
+    """The commented DOWN as the engine runs it: each line without its ``--`` and one space; markers blanked."""
+    lines = ["" if _is_marker(line) else _COMMENT_PREFIX_RE.sub("", line, count=1) for line in section.lines]
+    return _Section(text="\n".join(lines), first_line=section.first_line)
+
+
+def _allowances(path: Path, version: str, section: _Section) -> tuple[Allowance, ...]:
+    found: list[Allowance] = []
+    for number, line in enumerate(section.lines, start=section.first_line):
+        match = _MARKER_RE.match(line.strip())
+        if match is None:
+            continue
+        marker = match.group("marker")
+        if marker in _KNOWN_DIRECTIVES:
+            raise _file_error(
+                path,
+                version,
+                f"line {number}: a 'warp:{marker}' directive below the UP marker is ignored",
+                "Move it into the header block at the top of the file.",
+            )
+        allow = _ALLOW_RE.match(match.group("rest")) if marker == "allow" else None
+        if marker != "allow":
+            raise _file_error(
+                path,
+                version,
+                f"line {number}: unknown marker 'warp:{marker}' in the UP section",
+                "The UP section knows '-- warp:allow <rule>: <why>'; header directives go above the UP marker.",
+            )
+        if allow is None or not allow.group("reason").strip():
+            raise _file_error(
+                path,
+                version,
+                f"line {number}: a 'warp:allow' marker needs a rule and a reason",
+                "Write '-- warp:allow <rule>: <why the statement is a deliberate exception>'.",
+            )
+        found.append(Allowance(allow.group("code"), allow.group("reason").strip(), number))
+    return tuple(found)
+
+
+def _irreversible(path: Path, version: str, section: _Section) -> str | None:
+    reason: str | None = None
+    for number, line in enumerate(section.lines, start=section.first_line):
+        match = _MARKER_RE.match(line.strip())
+        if match is None:
+            continue
+        marker = match.group("marker")
+        given = _IRREVERSIBLE_RE.match(match.group("rest")) if marker == "irreversible" else None
+        if marker != "irreversible":
+            raise _file_error(
+                path,
+                version,
+                f"line {number}: unknown marker 'warp:{marker}' in the DOWN section",
+                "The DOWN section knows '-- warp:irreversible: <why>'.",
+            )
+        if given is None or not given.group("reason").strip():
+            raise _file_error(
+                path,
+                version,
+                f"line {number}: a 'warp:irreversible' marker needs a reason",
+                "Write '-- warp:irreversible: <why this migration cannot be undone>'.",
+            )
+        if reason is not None:
+            raise _file_error(path, version, f"line {number} repeats 'warp:irreversible'", "Keep one.")
+        reason = given.group("reason").strip()
+    return reason
 
 
 class DuplicateVersion(MigrationFileError):
@@ -347,24 +482,31 @@ def parse_migration(path: Path, *, text: str | None = None) -> Migration:
         raise _file_error(
             path, version, f"the header's Date {fields['Date']!r} is not YYYY-MM-DD", "Write e.g. 2026-11-22."
         ) from exc
-    for number, line in enumerate(lines[len(header) :], start=len(header) + 1):
-        if _DIRECTIVE_RE.match(line.strip()):
-            raise _file_error(
-                path,
-                version,
-                f"line {number}: a 'warp:' directive below the UP marker is ignored",
-                "Move it into the header block at the top of the file.",
-            )
-
+    allowances = _allowances(path, version, up)
     up_sql, up_statements = _executable(path, version, up)
     down_sql: str | None = None
     down_statements: tuple[Statement, ...] = ()
     checksum_down: str | None = None
+    down_format = DownFormat.ABSENT
+    irreversible: str | None = None
     if down is not None:
-        down_text, down_statements = _executable(path, version, down)
-        if down_statements:
-            down_sql = down_text
-            checksum_down = checksum(down.text)
+        irreversible = _irreversible(path, version, down)
+        if _is_commented(down):
+            down_format = DownFormat.COMMENTED
+            down = _uncommented(down)
+        else:
+            down_format = DownFormat.EXECUTABLE
+        down_text, statements = _executable(path, version, down)
+        if statements and irreversible is not None:
+            raise _file_error(
+                path,
+                version,
+                "the DOWN section is marked 'warp:irreversible' but also holds statements",
+                "Keep either the statements that undo the UP section or the marker.",
+            )
+        if statements:
+            down_sql, down_statements = down_text, statements
+            checksum_down = checksum(_without_markers(down.text))
     return Migration(
         version=version,
         name=name,
@@ -375,10 +517,13 @@ def parse_migration(path: Path, *, text: str | None = None) -> Migration:
         up_sql=up_sql,
         down_sql=down_sql,
         no_transaction="no-transaction" in directives,
-        checksum_up=checksum(up.text),
+        checksum_up=checksum(_without_markers(up.text)),
         checksum_down=checksum_down,
         up_statements=up_statements,
         down_statements=down_statements,
+        down_format=down_format,
+        irreversible=irreversible,
+        allowances=allowances,
     )
 
 

@@ -535,9 +535,14 @@ def rollback(
                 )
             if migration.down_sql is None:
                 raise MigrationError(
-                    f"{migration.path} (version {version}) has no DOWN section (or it is entirely commented "
-                    "out), so it cannot be rolled back. Write the statements that undo it under "
-                    "'-- DOWN MIGRATION (Rollback)'; nothing was rolled back.",
+                    f"{migration.path} (version {version}) cannot be rolled back: "
+                    + (
+                        f"its DOWN section says it is irreversible ({migration.irreversible})"
+                        if migration.irreversible
+                        else "its DOWN section is absent or has no statements; write the statements that undo it "
+                        "under '-- DOWN MIGRATION (Rollback)', commented out"
+                    )
+                    + ". Nothing was rolled back.",
                     path=migration.path,
                     version=version,
                 )

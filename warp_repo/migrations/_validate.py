@@ -4,6 +4,10 @@ Errors make a migrate fail or do harm for certain; warnings point at statements 
 (a write lock held for a whole index build, a column that cannot be added to a table with rows, a tenant table
 without row-level security). The lint reads statements with comments removed and string contents blanked, so a
 keyword inside a string or a comment never triggers it.
+
+A statement that breaks a rule on purpose carries the reason in the file, on a line of its own right above it
+(or inside it): ``-- warp:allow <rule>: <why>``. The validator then leaves that rule out for that statement; a
+marker that names an unknown rule, or matches no finding, is itself reported, so markers cannot go stale.
 """
 
 from __future__ import annotations
@@ -15,11 +19,28 @@ from pathlib import Path
 
 import psycopg
 
-from warp_repo.migrations._files import DuplicateVersion, Migration, bundled_migrations_dir, scan_migrations
+from warp_repo.migrations._files import (
+    Allowance,
+    DownFormat,
+    DuplicateVersion,
+    Migration,
+    bundled_migrations_dir,
+    scan_migrations,
+)
 from warp_repo.migrations._history import read_history
 from warp_repo.migrations._sqltext import Statement, code_only
 
-__all__ = ["Severity", "ValidationIssue", "ValidationReport", "lint_migration", "validate"]
+__all__ = ["LINT_RULES", "Severity", "ValidationIssue", "ValidationReport", "lint_migration", "validate"]
+
+LINT_RULES = frozenset(
+    {
+        "add-column-not-null-without-default",
+        "index-without-concurrently",
+        "org-table-without-rls",
+    }
+)
+"""The statement warnings a ``-- warp:allow <rule>: <why>`` marker may name (file-level findings have their own
+remedies: ``-- warp:irreversible: <why>`` for ``no-down``)."""
 
 
 class Severity(StrEnum):
@@ -257,7 +278,59 @@ def lint_migration(migration: Migration) -> list[ValidationIssue]:
                 statement,
             )
     issues.sort(key=lambda i: i.line or 0)
-    return issues
+    return _apply_allowances(migration, issues)
+
+
+def _statement_for(migration: Migration, allowance: Allowance) -> int | None:
+    """The line of the statement a marker speaks for: the one it sits in, else the next one below it."""
+    for statement in migration.up_statements:
+        last = statement.line + statement.text.count("\n")
+        if statement.line <= allowance.line <= last or statement.line > allowance.line:
+            return statement.line
+    return None
+
+
+def _apply_allowances(migration: Migration, issues: list[ValidationIssue]) -> list[ValidationIssue]:
+    """Drop the findings that a marker allows; report markers that are unknown or allow nothing."""
+    allowed: dict[tuple[str, int | None], Allowance] = {}
+    kept: list[ValidationIssue] = []
+    for allowance in migration.allowances:
+        if allowance.code not in LINT_RULES:
+            known = ", ".join(sorted(LINT_RULES))
+            kept.append(
+                ValidationIssue(
+                    Severity.ERROR,
+                    "unknown-allow",
+                    f"'warp:allow {allowance.code}' names no rule the validator has; known rules: {known}.",
+                    migration.path,
+                    migration.version,
+                    allowance.line,
+                )
+            )
+            continue
+        allowed[(allowance.code, _statement_for(migration, allowance))] = allowance
+    used: set[tuple[str, int | None]] = set()
+    for issue in issues:
+        key = (issue.code, issue.line)
+        if issue.severity is Severity.WARNING and key in allowed:
+            used.add(key)
+        else:
+            kept.append(issue)
+    for key, allowance in allowed.items():
+        if key not in used:
+            kept.append(
+                ValidationIssue(
+                    Severity.WARNING,
+                    "unused-allow",
+                    f"'warp:allow {allowance.code}' allows nothing here: the statement below it does not break "
+                    "that rule. Remove the marker.",
+                    migration.path,
+                    migration.version,
+                    allowance.line,
+                )
+            )
+    kept.sort(key=lambda i: i.line or 0)
+    return kept
 
 
 def _file_issues(migration: Migration) -> list[ValidationIssue]:
@@ -274,8 +347,19 @@ def _file_issues(migration: Migration) -> list[ValidationIssue]:
         issue("folder-year", f"the file is in folder {folder}/ but its version is from {migration.version[:4]}.")
     if not migration.up_statements:
         issue("empty-up", "the UP section has no statements; applying it records it and changes nothing.")
-    if migration.down_sql is None:
-        issue("no-down", "there is no DOWN section (or it is commented out), so this migration cannot be rolled back.")
+    if migration.down_sql is None and migration.irreversible is None:
+        issue(
+            "no-down",
+            "the DOWN section is absent or has no statements, so this migration cannot be rolled back; write the "
+            "statements that undo it (commented out), or say why it cannot be undone: '-- warp:irreversible: <why>'.",
+        )
+    if migration.down_format is DownFormat.EXECUTABLE:
+        issue(
+            "executable-down",
+            "the DOWN section is not commented out, so 'psql -f' runs it right after the UP section; comment out "
+            "every line of it ('-- ' in front; comments become '-- -- ...'), e.g. with "
+            "warp_repo.migrations.comment_out_down. The recorded checksums stay valid.",
+        )
     return issues
 
 
