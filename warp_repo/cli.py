@@ -137,7 +137,9 @@ def _cmd_status(ctx: Context) -> int:
     troubled = 0
     for entry in entries:
         problem = ""
-        if entry.state == "failed":
+        if entry.state == "failed" and entry.interrupted:
+            problem = f"stopped part-way (no-transaction): {entry.error}; see `warp-db repair` ({entry.path})"
+        elif entry.state == "failed":
             problem = f"SQLSTATE {entry.sqlstate}: {entry.error} ({entry.path})"
         elif entry.state == "edited":
             problem = f"file changed after it was applied: {entry.path}"
@@ -226,6 +228,8 @@ def _cmd_repair(ctx: Context) -> int:
         ctx.console.print(f"realigned the recorded checksums of {version} with its file")
     for version in report.cleared_failed:
         ctx.console.print(f"cleared the failed attempt of {version}")
+    for advice in report.partial:
+        ctx.console.print(f"warning: {advice}", markup=False, highlight=False)
     for version in report.removed_missing:
         ctx.console.print(f"removed the record of {version}, whose file is gone")
     if not report.changed:

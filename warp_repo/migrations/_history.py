@@ -2,7 +2,10 @@
 
 One row per version. A successful row means the migration is applied (``kind`` says whether it ran or was marked
 applied by ``baseline``); a failed row keeps the error of the last failed attempt so that ``status`` can show it,
-and is replaced when a later attempt succeeds. The DDL is plain SQL that CockroachDB accepts as well.
+and is replaced when a later attempt succeeds. A no-transaction migration, whose statements commit one by one,
+records the statement it is about to run before running it (``kind`` ``started``): a run killed part-way leaves
+that row behind, so the history says how far it got instead of showing nothing. The DDL is plain SQL that
+CockroachDB accepts as well.
 """
 
 from __future__ import annotations
@@ -18,9 +21,14 @@ from psycopg.rows import TupleRow, class_row
 from warp_models.errors import MigrationError
 from warp_repo.migrations._files import Migration
 
-__all__ = ["HISTORY_TABLE", "History", "HistoryRow", "read_history"]
+__all__ = ["HISTORY_TABLE", "STARTED", "History", "HistoryRow", "read_history"]
 
 HISTORY_TABLE: LiteralString = "schema_migrations"
+
+STARTED = "started"
+"""The ``kind`` of the row of a no-transaction migration whose run has not finished (or was killed)."""
+
+_EXCERPT = 200
 
 _CREATE: LiteralString = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -76,6 +84,11 @@ class HistoryRow:
     success: bool
     error: str | None
     sqlstate: str | None
+
+    @property
+    def interrupted(self) -> bool:
+        """A no-transaction run started and never finished: killed, or still running under the migration lock."""
+        return not self.success and self.kind == STARTED
 
 
 class History:
@@ -179,6 +192,25 @@ class History:
         """Record a failed attempt at ``migration``, with the server's message and SQLSTATE."""
         self._write(
             conn, migration, kind="migrate", execution_ms=execution_ms, success=False, error=error, sqlstate=sqlstate
+        )
+
+    def record_reached(
+        self, conn: psycopg.Connection[TupleRow], migration: Migration, *, line: int, statement: str, execution_ms: int
+    ) -> None:
+        """Record that a no-transaction run of ``migration`` is about to run the statement at ``line``.
+
+        Written in a transaction of its own before the statement runs, so it survives a run killed during it.
+        """
+        excerpt = " ".join(statement.split())
+        if len(excerpt) > _EXCERPT:
+            excerpt = excerpt[:_EXCERPT] + " ..."
+        self._write(
+            conn,
+            migration,
+            kind=STARTED,
+            execution_ms=execution_ms,
+            success=False,
+            error=f"reached the statement on line {line} ({excerpt})",
         )
 
     def delete(self, conn: psycopg.Connection[TupleRow], version: str) -> None:

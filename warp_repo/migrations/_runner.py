@@ -76,9 +76,11 @@ class MigrationStatus:
         applied_by: the database role that applied it.
         execution_ms: how long it took.
         kind: ``migrate`` when it ran, ``baseline`` when ``baseline`` marked it applied; None when pending.
-        error: the server's message of the last failed attempt.
-        sqlstate: the SQLSTATE of the last failed attempt.
+        error: the server's message of the last failed attempt; for an interrupted run, the statement it reached.
+        sqlstate: the SQLSTATE of the last failed attempt (None for an interrupted run).
         down_edited: the DOWN section changed since it was applied (this alone blocks nothing).
+        interrupted: a no-transaction run started and did not finish (killed, or still running under the lock):
+            the statements before the one in ``error`` are applied, that one maybe, the rest not.
     """
 
     version: str
@@ -92,6 +94,7 @@ class MigrationStatus:
     error: str | None = None
     sqlstate: str | None = None
     down_edited: bool = False
+    interrupted: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,11 +158,14 @@ class RepairReport:
         realigned: versions whose recorded checksums were set to their files' current ones.
         cleared_failed: versions whose failed-attempt rows were deleted.
         removed_missing: versions recorded as applied whose files are gone, and whose rows were deleted.
+        partial: what to do about each cleared no-transaction migration that stopped part-way (failed or killed):
+            its earlier statements stay applied, and the next migrate runs the file again from the top.
     """
 
     realigned: tuple[str, ...]
     cleared_failed: tuple[str, ...]
     removed_missing: tuple[str, ...]
+    partial: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -270,6 +276,14 @@ def _apply(conn: _Conn, history: History, migration: Migration) -> StepResult:
         if migration.no_transaction:
             for statement in migration.up_statements:
                 current = statement
+                with conn.transaction():
+                    history.record_reached(
+                        conn,
+                        migration,
+                        line=statement.line,
+                        statement=statement.text,
+                        execution_ms=_elapsed_ms(started),
+                    )
                 _run_statement(conn, statement)
             current = None
             with conn.transaction():
@@ -395,10 +409,15 @@ def migrate(
         for migration in pending:
             row = history.get(migration.version)
             if row is not None and not row.success and row.no_transaction:
+                what = (
+                    f"{row.error} and never finished (killed or cut off)"
+                    if row.interrupted
+                    else f"failed part-way (SQLSTATE {row.sqlstate}: {row.error})"
+                )
                 raise MigrationError(
                     f"{migration.path} (version {migration.version}) is a no-transaction migration whose last "
-                    f"attempt failed part-way (SQLSTATE {row.sqlstate}: {row.error}); some of its statements may "
-                    "be applied. Check the schema, make the file safe to run again, then run repair and migrate.",
+                    f"attempt {what}; the statements before that one are applied. Check the schema, make the "
+                    "file safe to run again (IF NOT EXISTS, ...), then run repair and migrate.",
                     path=migration.path,
                     version=migration.version,
                 )
@@ -466,6 +485,7 @@ def status(conninfo: str, *, migrations_dir: Path | None = None) -> list[Migrati
                 error=row.error,
                 sqlstate=row.sqlstate,
                 down_edited=bool(migration and row.success and row.checksum_down != migration.checksum_down),
+                interrupted=row.interrupted,
             )
         )
     return result
@@ -567,7 +587,9 @@ def repair(
 
     Recorded checksums of applied migrations are set to their files' current ones (use it after an edit that
     changes nothing that matters, e.g. a comment), and failed attempts are forgotten. Each change is logged
-    on the ``warp_repo.migrations`` logger.
+    on the ``warp_repo.migrations`` logger. A no-transaction migration that stopped part-way (failed, or killed
+    during a statement) is forgotten too, and the report's ``partial`` says which of its statements were applied:
+    the next migrate runs the whole file again, so make it safe to run again first.
 
     Args:
         conninfo: the database, as given to ``psycopg.connect``.
@@ -583,6 +605,7 @@ def repair(
     realigned: list[str] = []
     cleared: list[str] = []
     removed: list[str] = []
+    partial: list[str] = []
     with _locked(conninfo, lock), _connect(conninfo) as conn:
         table = History.locate(conn)
         history = table.read(conn)
@@ -593,6 +616,10 @@ def repair(
                     table.delete(conn, version)
                     cleared.append(version)
                     logger.info("repair: forgot the failed attempt at %s (SQLSTATE %s)", version, row.sqlstate)
+                    if row.no_transaction:
+                        advice = _partial_advice(version, row, migration)
+                        partial.append(advice)
+                        logger.warning("repair: %s", advice)
                 elif migration is None:
                     if remove_missing:
                         table.delete(conn, version)
@@ -602,7 +629,22 @@ def repair(
                     table.update_checksums(conn, migration)
                     realigned.append(version)
                     logger.info("repair: recorded the current checksums of %s", migration.path)
-    return RepairReport(tuple(realigned), tuple(cleared), tuple(removed))
+    return RepairReport(tuple(realigned), tuple(cleared), tuple(removed), tuple(partial))
+
+
+def _partial_advice(version: str, row: HistoryRow, migration: Migration | None) -> str:
+    where = str(migration.path) if migration is not None else f"{version} ({row.name})"
+    what = (
+        f"whose run {row.error} and never finished (killed or cut off)"
+        if row.interrupted
+        else f"that failed with SQLSTATE {row.sqlstate}: {row.error}"
+    )
+    return (
+        f"{where} is a no-transaction migration {what}. The statements above that one are applied, that one "
+        "may be; migrate will run the whole file again. Check the schema, and make every statement safe to run "
+        "again (IF NOT EXISTS, CREATE INDEX CONCURRENTLY IF NOT EXISTS after dropping an INVALID index) before "
+        "running migrate."
+    )
 
 
 def baseline(
