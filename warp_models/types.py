@@ -16,13 +16,15 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     JsonValue,
     SecretStr,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
 )
+from pydantic.networks import validate_email
+from pydantic_core import PydanticCustomError
 
 from warp_models._time import FROM_DB
 
@@ -32,6 +34,7 @@ __all__ = [
     "ARGON2ID_HASH_PATTERN",
     "CIPHERTEXT_MIN_PAYLOAD",
     "CIPHERTEXT_PATTERN",
+    "DIGEST_HA1_PATTERN",
     "E164",
     "KEY_ID_PATTERN",
     "ApiKeyHash",
@@ -39,6 +42,7 @@ __all__ = [
     "Codec",
     "CountryCode",
     "DialPrefix",
+    "DigestHa1",
     "Email",
     "EncryptedMfaSecret",
     "EncryptedTaxId",
@@ -47,6 +51,7 @@ __all__ = [
     "IpNetwork",
     "JsonDocument",
     "Lata",
+    "MacAddress",
     "Metadata",
     "Money",
     "MosScore",
@@ -65,6 +70,7 @@ __all__ = [
     "Url",
     "UsState",
     "ZipCode",
+    "normalize_mac",
 ]
 
 
@@ -133,13 +139,44 @@ ZipCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 PlusFour = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 """The four-digit ZIP+4 extension."""
 
-Email = EmailStr
-"""An e-mail address (syntax checked, domain normalized)."""
+LOCAL_MAIL_DOMAINS: Final = ("localhost", "local")
+"""Special-use names (RFC 6761, RFC 6762) a mailbox of the platform's own hosts may use: ``root@localhost``,
+``noc@pbx1.local``. Other special-use names (``invalid``, ``test``, ``arpa``, ``onion``) stay refused."""
 
-IpAddress: TypeAlias = IPv4Address | IPv6Address
-"""An IPv4 or IPv6 address (``INET`` columns)."""
+_PROBE_DOMAIN: Final = ".example.com"
 
-IpNetwork: TypeAlias = IPv4Network | IPv6Network
+
+def _email(value: str) -> str:
+    """``value`` as ``EmailStr`` normalises it; an address at a host's own name (``root@localhost``) too."""
+    try:
+        return validate_email(value)[1]
+    except PydanticCustomError:
+        local, at, domain = value.strip().rpartition("@")
+        folded = domain.rstrip(".").lower()
+        if not at or not any(folded == name or folded.endswith("." + name) for name in LOCAL_MAIL_DOMAINS):
+            raise
+    # The same checks on a stand-in public domain: the local part and every label of the host's name.
+    probe = validate_email(f"{local}@{folded}{_PROBE_DOMAIN}")[1]
+    return probe.removesuffix(_PROBE_DOMAIN)
+
+
+Email = Annotated[str, AfterValidator(_email), WithJsonSchema({"type": "string", "format": "email"})]
+"""An e-mail address: syntax checked, domain normalised (lower case, IDNA). Addresses on the platform's own hosts
+(``root@localhost``, ``noc@pbx1.local``) are accepted; other special-use domains and domains without a dot are
+refused."""
+
+
+def _not_a_flag(value: object) -> object:
+    """Refuse ``True``/``False`` where an address is meant (Python would read them as ``0.0.0.1``/``0.0.0.0``)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value} is not an IP address: give the address as text ('192.0.2.10') or bytes")
+    return value
+
+
+IpAddress: TypeAlias = Annotated[IPv4Address | IPv6Address, BeforeValidator(_not_a_flag)]
+"""An IPv4 or IPv6 address (``INET`` columns): text, an integer or packed bytes; never a boolean."""
+
+IpNetwork: TypeAlias = Annotated[IPv4Network | IPv6Network, BeforeValidator(_not_a_flag)]
 """An IPv4 or IPv6 network in CIDR form; a bare address is a /32 or /128."""
 
 SipUsername = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9\-_.!~*'()&=+$,;?/]|%[0-9A-Fa-f]{2})+$")]
@@ -325,3 +362,53 @@ EncryptedMfaSecret = Annotated[SecretStr, _encrypted("MFA_SECRET")]
 EncryptedTaxId = Annotated[SecretStr, _encrypted("TAX_ID")]
 """``billing_accounts.tax_id``: an AES-256-GCM ciphertext (:data:`CIPHERTEXT_PATTERN`); a tax id in clear is
 refused."""
+
+
+# --- Devices and extensions -------------------------------------------------------------------------------------
+
+_MAC_SEPARATED = re.compile(r"[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}")
+_MAC_DOTTED = re.compile(r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}")
+_MAC_BARE = re.compile(r"[0-9A-Fa-f]{12}")
+
+
+def normalize_mac(value: object) -> str:
+    """``value`` as a MAC address in its stored spelling, ``aa:bb:cc:dd:ee:ff``.
+
+    Accepts the spellings phones and their vendors print: ``AA:BB:CC:DD:EE:FF``, ``AA-BB-CC-DD-EE-FF``,
+    ``aabb.ccdd.eeff`` (Cisco) and ``AABBCCDDEEFF`` (provisioning file names), in either case, with surrounding
+    blanks. Anything else is refused (``ValueError``), so one device never has two spellings.
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"a MAC address is text, not {type(value).__name__}")
+    text = value.strip()
+    if not (_MAC_SEPARATED.fullmatch(text) or _MAC_DOTTED.fullmatch(text) or _MAC_BARE.fullmatch(text)):
+        raise ValueError(
+            "not a MAC address: give 12 hex digits, bare (AABBCCDDEEFF), in pairs (AA:BB:.. or AA-BB-..) "
+            "or in groups of four (aabb.ccdd.eeff)"
+        )
+    digits = re.sub(r"[^0-9A-Fa-f]", "", text).lower()
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+
+
+MacAddress = Annotated[str, BeforeValidator(normalize_mac)]
+"""A device's MAC address, stored as ``aa:bb:cc:dd:ee:ff`` whatever spelling it came in (:func:`normalize_mac`)."""
+
+DIGEST_HA1_PATTERN: Final = r"[0-9a-f]{32}|[0-9a-f]{64}"
+"""A SIP digest HA1: the hex MD5 (32 digits) or SHA-256 (64 digits) of ``username:realm:password``."""
+
+_DIGEST_HA1 = re.compile(DIGEST_HA1_PATTERN)
+
+DigestHa1 = Annotated[
+    SecretStr,
+    AfterValidator(
+        _stored_form(
+            lambda text: _DIGEST_HA1.fullmatch(text) is not None,
+            "not a SIP digest HA1 (32 or 64 lowercase hex digits): store warp_repo.secrets.digest_ha1(username, "
+            "realm, password), never the password itself",
+        )
+    ),
+]
+"""``extensions.password_hash``: the digest HA1 a registrar checks a REGISTER against (:data:`DIGEST_HA1_PATTERN`).
+
+A registrar cannot verify digest authentication against Argon2id, so this secret is the HA1 Kamailio's
+``subscriber.ha1`` holds; it is still never shown in ``repr``, logs or dumps."""

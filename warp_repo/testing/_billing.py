@@ -152,7 +152,10 @@ class InvoiceFactory(Factory[Invoice, InvoiceCreate]):
             total = _money(given["total"])
             tax = total - (total / (1 + rng.choice(_TAX_RATES))).quantize(CENT, rounding=ROUND_HALF_UP)
         items = self._items(given, tax)
-        subtotal = sum((item.amount for item in items), Decimal(0)) if items else _money(given["subtotal"])
+        if items or given.get("subtotal") is None:  # no line items and no subtotal: an empty invoice
+            subtotal = sum((item.amount for item in items), Decimal(0))
+        else:
+            subtotal = _money(given["subtotal"])
         if tax is None:
             tax = (subtotal * rng.choice(_TAX_RATES)).quantize(CENT, rounding=ROUND_HALF_UP)
         due = end + timedelta(days=30)
