@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -33,7 +34,8 @@ RUNNER = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_ten_processes_apply_each_migration_exactly_once(empty_admin_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("lock", ["advisory", "lease"])
+def test_ten_processes_apply_each_migration_exactly_once(empty_admin_url: str, tmp_path: Path, lock: str) -> None:
     migrations = tmp_path / "migrations"
     write_migration(migrations, "20261122_001", "ledger", "CREATE TABLE ledger (entry INT PRIMARY KEY, note TEXT);")
     write_migration(
@@ -50,6 +52,7 @@ def test_ten_processes_apply_each_migration_exactly_once(empty_admin_url: str, t
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=os.environ | {"WARP_MIGRATION_LOCK": lock},
         )
         for _ in range(10)
     ]
@@ -65,6 +68,10 @@ def test_ten_processes_apply_each_migration_exactly_once(empty_admin_url: str, t
     assert sum(1 for versions in results if versions) == 1  # the first one in applied all; the rest found nothing
     assert scalar(empty_admin_url, "SELECT count(*) FROM ledger") == 50
     assert scalar(empty_admin_url, "SELECT count(*) FROM schema_migrations WHERE success") == 3
+    lease_table = scalar(empty_admin_url, "SELECT to_regclass('schema_migrations_lease') IS NOT NULL")
+    assert lease_table is (lock == "lease")
+    if lease_table:
+        assert scalar(empty_admin_url, "SELECT count(*) FROM schema_migrations_lease") == 0  # every run released it
 
 
 def test_the_advisory_lock_excludes_a_second_holder(empty_admin_url: str) -> None:

@@ -8,7 +8,7 @@ pending, :func:`status` tells where each version stands, :func:`rollback` runs D
 :func:`baseline` fix up the history, and :func:`check_drift` compares a live schema with the models.
 :func:`ensure_partitions` and :func:`prune_partitions` keep the monthly partitions of the time-partitioned
 tables. Runs that change the schema exclude each other through a :class:`MigrationLock` (:class:`AdvisoryLock`
-on PostgreSQL).
+on PostgreSQL, :class:`LeaseLock` where there are no advisory locks; :func:`default_lock` reads the setting).
 """
 
 from warp_repo.migrations._authoring import comment_out_down, new_migration
@@ -24,7 +24,7 @@ from warp_repo.migrations._files import (
     parse_migration,
     scan_migrations,
 )
-from warp_repo.migrations._lock import AdvisoryLock, MigrationLock
+from warp_repo.migrations._lock import AdvisoryLock, LeaseLock, MigrationLock, default_lock
 from warp_repo.migrations._partitions import ensure_partitions, partitioned_tables, prune_partitions
 from warp_repo.migrations._runner import (
     BaselineReport,
@@ -49,6 +49,7 @@ __all__ = [
     "BaselineReport",
     "DownFormat",
     "Drift",
+    "LeaseLock",
     "MigrateReport",
     "Migration",
     "MigrationLock",
@@ -66,6 +67,7 @@ __all__ = [
     "check_drift",
     "checksum",
     "comment_out_down",
+    "default_lock",
     "ensure_partitions",
     "format_drift",
     "lint_migration",

@@ -4,23 +4,56 @@ Every run that changes the schema (migrate, rollback, repair, baseline) holds a 
 whole duration, so ten deployments starting at once apply each migration exactly once: the first one applies,
 the others wait, then find nothing pending.
 
-PostgreSQL gets :class:`AdvisoryLock`, a session-level advisory lock held on a connection of its own (so the
-migrations' own transactions never release it, and a crashed process releases it by disconnecting).
-CockroachDB has no advisory locks; it will get another implementation of the same protocol (a lease row).
+PostgreSQL gets :class:`AdvisoryLock` by default, a session-level advisory lock held on a connection of its own
+(so the migrations' own transactions never release it, and a crashed process releases it by disconnecting).
+
+CockroachDB has no advisory locks, so :class:`LeaseLock` keeps the lock as a row of ``schema_migrations_lease``:
+whoever inserts the row, or takes it over once it has expired, holds the lock. The holder renews the row from a
+heartbeat thread while it runs, so a live holder keeps it however long the migrations take; a holder that dies
+stops renewing, and the next run takes over once the lease has expired, never before. Every time is the
+database server's clock (``now()``), so clients with skewed clocks agree. The lease needs only plain SQL
+(``INSERT ... ON CONFLICT DO UPDATE ... WHERE``), which PostgreSQL and CockroachDB share.
+
+:func:`default_lock` picks one from the ``WARP_MIGRATION_LOCK`` setting (``advisory``, the default, or
+``lease``); passing ``lock=`` to a run chooses explicitly.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import LiteralString, Protocol, Self, runtime_checkable
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import TupleRow
 
-from warp_models.errors import MigrationError
+from warp_models.errors import ConfigurationError, MigrationError
 
-__all__ = ["MIGRATION_LOCK_KEY", "AdvisoryLock", "MigrationLock"]
+__all__ = [
+    "LEASE_TABLE",
+    "LOCK_SETTING",
+    "MIGRATION_LOCK_KEY",
+    "AdvisoryLock",
+    "LeaseLock",
+    "MigrationLock",
+    "default_lock",
+]
+
+logger = logging.getLogger("warp_repo.migrations")
+
+LOCK_SETTING = "WARP_MIGRATION_LOCK"
+"""The environment variable that chooses the lock of runs given no ``lock``: ``advisory`` or ``lease``."""
+
+LEASE_TABLE: LiteralString = "schema_migrations_lease"
+"""The table of :class:`LeaseLock`, in the connection's current schema (beside ``schema_migrations``)."""
 
 MIGRATION_LOCK_KEY = 0x7761_7270_6D69_6772
 """The advisory lock key: the ASCII bytes of ``warpmigr`` read as a signed 64-bit integer."""
@@ -115,3 +148,233 @@ class AdvisoryLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+_LEASE_CREATE: LiteralString = """
+CREATE TABLE IF NOT EXISTS {table} (
+    name         VARCHAR(64)  NOT NULL,
+    holder       VARCHAR(200) NOT NULL,
+    acquired_at  TIMESTAMPTZ  NOT NULL DEFAULT now(),
+    expires_at   TIMESTAMPTZ  NOT NULL,
+    CONSTRAINT {pkey} PRIMARY KEY (name)
+)
+"""
+
+# Insert the row, or take it over when it has expired; RETURNING says who holds it now (no row: someone else).
+_LEASE_TAKE: LiteralString = """
+INSERT INTO {table} AS lease (name, holder, acquired_at, expires_at)
+VALUES (%(name)s, %(holder)s, now(), now() + %(ttl)s * INTERVAL '1 second')
+ON CONFLICT (name) DO UPDATE SET
+    holder = excluded.holder,
+    acquired_at = excluded.acquired_at,
+    expires_at = excluded.expires_at
+WHERE lease.expires_at < now()
+RETURNING holder
+"""
+
+_LEASE_RENEW: LiteralString = (
+    "UPDATE {table} SET expires_at = now() + %(ttl)s * INTERVAL '1 second'"
+    " WHERE name = %(name)s AND holder = %(holder)s"
+)
+_LEASE_DROP: LiteralString = "DELETE FROM {table} WHERE name = %(name)s AND holder = %(holder)s"
+
+
+class LeaseLock:
+    """The migration lock as a row with an expiry, renewed by a heartbeat while held (CockroachDB and PostgreSQL).
+
+    Usable as a context manager. The lease is per database (its table lives in the connection's current schema).
+    """
+
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        ttl: float = 30.0,
+        heartbeat: float | None = None,
+        poll: float = 0.5,
+        timeout: float | None = None,
+        name: str = "migrations",
+    ) -> None:
+        """Prepare the lock; nothing connects until :meth:`acquire`.
+
+        Args:
+            conninfo: the database to lock, as given to ``psycopg.connect``.
+            ttl: seconds a lease lasts without renewal: how long the next run waits after a holder died.
+            heartbeat: seconds between renewals; a third of ``ttl`` when None. Must be shorter than ``ttl``.
+            poll: seconds between attempts while another run holds the lease.
+            timeout: seconds to wait for the lease before giving up; None waits as long as it takes.
+            name: the lease's row; runs that must exclude each other use the same one.
+
+        Raises:
+            ConfigurationError: a duration is not positive, or the heartbeat is not shorter than ``ttl``.
+        """
+        every = ttl / 3 if heartbeat is None else heartbeat
+        if ttl <= 0 or every <= 0 or poll <= 0 or (timeout is not None and timeout < 0):
+            raise ConfigurationError("LeaseLock durations must be positive (timeout may be 0 or None).")
+        if every >= ttl:
+            raise ConfigurationError(
+                f"LeaseLock heartbeat ({every} s) must be shorter than its ttl ({ttl} s), or the lease lapses "
+                "while its holder is alive."
+            )
+        self._conninfo = conninfo
+        self._ttl = ttl
+        self._every = every
+        self._poll = poll
+        self._timeout = timeout
+        self._name = name
+        self._holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(8)}"
+        self._conn: psycopg.Connection[TupleRow] | None = None
+        self._table: sql.Composable | None = None
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
+        self._lost: str | None = None
+
+    @property
+    def held(self) -> bool:
+        """Whether this object holds the lease (as far as its last renewal knows)."""
+        return self._conn is not None and self._lost is None
+
+    @property
+    def holder(self) -> str:
+        """This lock's identity in the lease row: host, process id and a random part."""
+        return self._holder
+
+    def _params(self) -> dict[str, object]:
+        return {"name": self._name, "holder": self._holder, "ttl": self._ttl}
+
+    def _ensure_table(self, conn: psycopg.Connection[TupleRow]) -> sql.Composable:
+        row = conn.execute("SELECT current_schema()").fetchone()
+        if row is None or row[0] is None:
+            raise MigrationError(
+                f"no schema of the connection's search_path exists, so there is nowhere to keep {LEASE_TABLE}; "
+                "create the schema or fix search_path."
+            )
+        table = sql.Identifier(str(row[0]), LEASE_TABLE)
+        create = sql.SQL(_LEASE_CREATE).format(table=table, pkey=sql.Identifier(f"{LEASE_TABLE}_pkey"))
+        for _ in range(5):
+            try:
+                conn.execute(create)
+                return table
+            except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+                # Two runs creating the table at the same instant: one wins, the other finds it next time.
+                time.sleep(0.05)
+        conn.execute(create)
+        return table
+
+    def acquire(self) -> None:
+        """Take the lease, waiting while another live run holds it, then start renewing it.
+
+        Raises:
+            MigrationError: the wait exceeded ``timeout``.
+        """
+        if self._conn is not None:
+            return
+        conn = psycopg.connect(self._conninfo, autocommit=True)
+        try:
+            table = self._ensure_table(conn)
+            take = sql.SQL(_LEASE_TAKE).format(table=table)
+            deadline = None if self._timeout is None else time.monotonic() + self._timeout
+            while True:
+                row = conn.execute(take, self._params()).fetchone()
+                if row is not None and row[0] == self._holder:
+                    break
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise MigrationError(
+                        f"another migration run has held the migration lease for over {self._timeout} s; wait for "
+                        f"it to finish, or look at {LEASE_TABLE} (a dead holder's lease expires after its ttl)."
+                    )
+                time.sleep(self._poll)
+        except BaseException:
+            conn.close()
+            raise
+        self._conn, self._table, self._lost = conn, table, None
+        self._stop.clear()
+        self._beat = threading.Thread(target=self._renew, name="warp-migration-lease", daemon=True)
+        self._beat.start()
+
+    def _renew(self) -> None:
+        """The heartbeat: renew every ``heartbeat`` seconds, reconnecting when the lock's connection broke."""
+        table = self._table
+        assert table is not None
+        renew = sql.SQL(_LEASE_RENEW).format(table=table)
+        while not self._stop.wait(self._every):
+            try:
+                conn = self._conn
+                if conn is None:
+                    return
+                if conn.closed:
+                    conn = self._conn = psycopg.connect(self._conninfo, autocommit=True)
+                renewed = conn.execute(renew, self._params()).rowcount
+            except psycopg.Error:
+                logger.warning("could not renew the migration lease; trying again", exc_info=True)
+                with contextlib.suppress(psycopg.Error):
+                    if self._conn is not None:
+                        self._conn.close()
+                continue
+            if renewed != 1:
+                self._lost = "its lease expired and another run took it over"
+                logger.error("the migration lease was lost: %s", self._lost)
+                return
+
+    def release(self) -> None:
+        """Stop renewing and delete the lease row, so the next run need not wait for the expiry.
+
+        Raises:
+            MigrationError: the lease was lost while held (it expired, e.g. the heartbeat could not reach the
+                database for a whole ttl), so another run may have migrated at the same time.
+        """
+        if self._conn is None:
+            return
+        self._stop.set()
+        if self._beat is not None:
+            self._beat.join()
+            self._beat = None
+        conn, self._conn = self._conn, None
+        lost, self._lost = self._lost, None
+        try:
+            if self._table is not None and not conn.closed:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute(sql.SQL(_LEASE_DROP).format(table=self._table), self._params())
+        finally:
+            conn.close()
+        if lost is not None:
+            raise MigrationError(
+                f"the migration lease was lost while this run held it ({lost}); another run may have changed the "
+                "schema at the same time. Check status, and give the lease a longer ttl."
+            )
+
+    def __enter__(self) -> Self:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+def default_lock(conninfo: str, environ: Mapping[str, str] | None = None) -> MigrationLock:
+    """The lock of a run given none: the one ``WARP_MIGRATION_LOCK`` names (``advisory`` when unset).
+
+    Args:
+        conninfo: the database to lock.
+        environ: where to read the setting; ``os.environ`` when None.
+
+    Returns:
+        An :class:`AdvisoryLock` or a :class:`LeaseLock` on ``conninfo``.
+
+    Raises:
+        ConfigurationError: the setting names no known lock.
+    """
+    value = (os.environ if environ is None else environ).get(LOCK_SETTING, "").strip().lower()
+    if value in ("", "advisory"):
+        return AdvisoryLock(conninfo)
+    if value == "lease":
+        return LeaseLock(conninfo)
+    raise ConfigurationError(
+        f"{LOCK_SETTING}={value!r} names no migration lock; use 'advisory' (PostgreSQL, the default) or 'lease' "
+        "(CockroachDB, or any server without advisory locks)."
+    )

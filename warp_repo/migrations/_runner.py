@@ -24,7 +24,7 @@ from psycopg.rows import TupleRow
 from warp_models.errors import ChecksumMismatch, MigrationError, MigrationFailed
 from warp_repo.migrations._files import Migration, bundled_migrations_dir, load_migrations, require_version
 from warp_repo.migrations._history import HISTORY_TABLE, History, HistoryRow
-from warp_repo.migrations._lock import AdvisoryLock, MigrationLock
+from warp_repo.migrations._lock import MigrationLock, default_lock
 from warp_repo.migrations._sqltext import Statement
 
 __all__ = [
@@ -196,7 +196,7 @@ def _resolve_dir(migrations_dir: Path | None) -> Path:
 
 @contextmanager
 def _locked(conninfo: str, lock: MigrationLock | None) -> Iterator[None]:
-    held = AdvisoryLock(conninfo) if lock is None else lock
+    held = default_lock(conninfo) if lock is None else lock
     held.acquire()
     try:
         yield
@@ -380,7 +380,8 @@ def migrate(
         target: apply only migrations whose version is at most this one.
         out_of_order: also apply a pending migration older than the newest applied one (e.g. merged late from
             a branch); refused by default because it runs after migrations written after it.
-        lock: how to keep other runs out; a PostgreSQL advisory lock on ``conninfo`` when None.
+        lock: how to keep other runs out; when None, the lock ``WARP_MIGRATION_LOCK`` names on ``conninfo``
+            (a PostgreSQL advisory lock unless it says ``lease``).
 
     Returns:
         The migrations applied and their timings.
@@ -517,7 +518,8 @@ def rollback(
         steps: how many of the newest applied migrations to undo (1 when neither this nor target is given).
         target: undo every applied migration newer than this version (the target itself stays applied).
         migrations_dir: the migrations folder; the bundled migrations when None.
-        lock: how to keep other runs out; a PostgreSQL advisory lock on ``conninfo`` when None.
+        lock: how to keep other runs out; when None, the lock ``WARP_MIGRATION_LOCK`` names on ``conninfo``
+            (a PostgreSQL advisory lock unless it says ``lease``).
 
     Returns:
         The migrations undone, newest first.
@@ -595,7 +597,8 @@ def repair(
         conninfo: the database, as given to ``psycopg.connect``.
         migrations_dir: the migrations folder; the bundled migrations when None.
         remove_missing: also delete the rows of applied versions whose files are gone.
-        lock: how to keep other runs out; a PostgreSQL advisory lock on ``conninfo`` when None.
+        lock: how to keep other runs out; when None, the lock ``WARP_MIGRATION_LOCK`` names on ``conninfo``
+            (a PostgreSQL advisory lock unless it says ``lease``).
 
     Returns:
         What was changed.
@@ -663,7 +666,8 @@ def baseline(
         conninfo: the database, as given to ``psycopg.connect``.
         version: the newest migration the existing schema already contains; it must be a file's version.
         migrations_dir: the migrations folder; the bundled migrations when None.
-        lock: how to keep other runs out; a PostgreSQL advisory lock on ``conninfo`` when None.
+        lock: how to keep other runs out; when None, the lock ``WARP_MIGRATION_LOCK`` names on ``conninfo``
+            (a PostgreSQL advisory lock unless it says ``lease``).
 
     Returns:
         The versions recorded.

@@ -1,0 +1,147 @@
+"""The lease-row migration lock: exclusion, renewal while held, takeover only after a dead holder's lease expires."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from warp_models.errors import ConfigurationError, MigrationError
+from warp_repo.migrations import AdvisoryLock, LeaseLock, MigrationLock, default_lock, migrate
+
+from .testkit import scalar, write_migration
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from warp_repo.migrations import LeaseLock
+
+    lock = LeaseLock(sys.argv[1], ttl=float(sys.argv[2]), heartbeat=0.3)
+    lock.acquire()
+    print(lock.holder, flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def _lease(url: str) -> tuple[str, dt.datetime, dt.datetime, dt.datetime]:
+    """holder, acquired_at, expires_at, and the server's now()."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT holder, acquired_at, expires_at, now() FROM schema_migrations_lease WHERE name = 'migrations'"
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1], row[2], row[3]
+
+
+def test_a_lease_excludes_a_second_holder_until_released(empty_admin_url: str) -> None:
+    with LeaseLock(empty_admin_url, ttl=5) as first:
+        assert first.held and _lease(empty_admin_url)[0] == first.holder
+        second = LeaseLock(empty_admin_url, ttl=5, poll=0.05, timeout=0.3)
+        with pytest.raises(MigrationError, match="migration lease"):
+            second.acquire()
+        assert not second.held
+    assert scalar(empty_admin_url, "SELECT count(*) FROM schema_migrations_lease") == 0
+    with LeaseLock(empty_admin_url, ttl=5, timeout=0.3) as third:
+        assert third.held
+
+
+def test_the_heartbeat_keeps_a_live_holders_lease_past_its_ttl(empty_admin_url: str) -> None:
+    with LeaseLock(empty_admin_url, ttl=1, heartbeat=0.2) as holder:
+        first_expiry = _lease(empty_admin_url)[2]
+        contender = LeaseLock(empty_admin_url, ttl=1, poll=0.05, timeout=2.5)
+        with pytest.raises(MigrationError):
+            contender.acquire()  # 2.5 ttls passed: only renewals kept the lease
+        assert holder.held
+        assert _lease(empty_admin_url)[2] > first_expiry + dt.timedelta(seconds=1.5)
+
+
+def test_a_killed_holders_lease_is_taken_over_after_it_expires_never_before(empty_admin_url: str) -> None:
+    ttl = 3.0
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, empty_admin_url, str(ttl)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        dead_holder = process.stdout.readline().strip()
+        assert dead_holder, "the holder process did not take the lease"
+        time.sleep(ttl)  # longer than the ttl: the holder's heartbeat renews it
+        holder, _, expires_before_kill, _ = _lease(empty_admin_url)
+        assert holder == dead_holder
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+    _, _, expires, now = _lease(empty_admin_url)
+    assert expires >= expires_before_kill and expires > now  # still valid right after the kill
+
+    early = LeaseLock(empty_admin_url, ttl=ttl, poll=0.05, timeout=0.5)
+    with pytest.raises(MigrationError):
+        early.acquire()
+    successor = LeaseLock(empty_admin_url, ttl=ttl, poll=0.05, timeout=ttl * 3)
+    started = time.monotonic()
+    successor.acquire()
+    try:
+        waited = time.monotonic() - started
+        holder, acquired_at, _, _ = _lease(empty_admin_url)
+        assert holder == successor.holder
+        assert acquired_at >= expires  # taken over after the dead holder's lease expired, by the server's clock
+        assert waited < ttl * 2
+    finally:
+        successor.release()
+
+
+def test_migrate_uses_the_lock_the_setting_names(
+    empty_admin_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_migration(tmp_path, "20261122_001", "one", "CREATE TABLE one (id INT);", "DROP TABLE one;")
+    write_migration(tmp_path, "20261122_002", "two", "CREATE TABLE two (id INT);", "DROP TABLE two;")
+    monkeypatch.delenv("WARP_MIGRATION_LOCK", raising=False)
+    with LeaseLock(empty_admin_url, ttl=5):
+        # The advisory lock (the default) knows nothing of the lease.
+        assert migrate(empty_admin_url, migrations_dir=tmp_path, target="20261122_001").versions == ["20261122_001"]
+        monkeypatch.setenv("WARP_MIGRATION_LOCK", "lease")
+        outcome: list[list[str]] = []
+        waiter = threading.Thread(
+            target=lambda: outcome.append(migrate(empty_admin_url, migrations_dir=tmp_path).versions)
+        )
+        waiter.start()
+        time.sleep(1.0)
+        assert waiter.is_alive() and outcome == []
+        assert scalar(empty_admin_url, "SELECT to_regclass('two') IS NULL")
+    waiter.join(timeout=15)
+    assert outcome == [["20261122_002"]]
+    assert scalar(empty_admin_url, "SELECT count(*) FROM schema_migrations_lease") == 0
+
+
+def test_default_lock_reads_the_setting(empty_admin_url: str) -> None:
+    assert isinstance(default_lock(empty_admin_url, {}), AdvisoryLock)
+    assert isinstance(default_lock(empty_admin_url, {"WARP_MIGRATION_LOCK": "advisory"}), AdvisoryLock)
+    assert isinstance(default_lock(empty_admin_url, {"WARP_MIGRATION_LOCK": " Lease "}), LeaseLock)
+    with pytest.raises(ConfigurationError, match="WARP_MIGRATION_LOCK='redis'"):
+        default_lock(empty_admin_url, {"WARP_MIGRATION_LOCK": "redis"})
+    assert isinstance(LeaseLock(empty_admin_url), MigrationLock)
+
+
+@pytest.mark.parametrize(("ttl", "heartbeat"), [(0, None), (5, 5), (5, 0), (-1, 1)])
+def test_a_lease_needs_a_heartbeat_shorter_than_its_ttl(
+    empty_admin_url: str, ttl: float, heartbeat: float | None
+) -> None:
+    with pytest.raises(ConfigurationError):
+        LeaseLock(empty_admin_url, ttl=ttl, heartbeat=heartbeat)
