@@ -20,6 +20,7 @@ import annotated_types as at
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     JsonValue,
     SecretStr,
@@ -174,26 +175,89 @@ class Row(BaseModel):
 
     def to_db(self) -> dict[str, Any]:
         """Every column's value as stored: UTC timestamps, secrets revealed, JSON documents as JSON values."""
-        return _db_values(self, type(self), tuple(c.name for c in type(self).__columns__))
+        values = self.__dict__
+        return {
+            name: (None if (v := values[name]) is None else convert(v) if convert else v)
+            for name, convert, _ in _db_plan(type(self))
+        }
 
 
-def _db_values(model: BaseModel, row: type[Row], names: tuple[str, ...]) -> dict[str, Any]:
-    jsonb = [n for n in names if row.column(n).is_jsonb]
-    as_json = model.model_dump(mode="json", include=set(jsonb)) if jsonb else {}
-    out: dict[str, Any] = {}
-    for name in names:
-        value = getattr(model, name)
-        if value is None:
-            out[name] = None
-        elif name in as_json:
-            out[name] = as_json[name]
-        elif isinstance(value, SecretStr):
-            out[name] = value.get_secret_value()
-        elif isinstance(value, datetime):
-            out[name] = to_db_timestamp(value)
-        else:
-            out[name] = value
-    return out
+_DbPlan = tuple[tuple[str, Callable[[Any], Any] | None, bool], ...]
+
+
+def _db_plan(shape: type[BaseModel]) -> _DbPlan:
+    """How each field of ``shape`` (a row, create or update model) is sent, in column order, made once per class.
+
+    Each entry is (column, conversion or ``None`` when the value is sent as it is, nullable): timestamps as naive
+    UTC, secrets revealed, JSON documents dumped as JSON values (left as they are when they hold JSON values only).
+    """
+    made: _DbPlan | None = shape.__dict__.get("__db_plan__")
+    if made is not None:
+        return made
+    row: type[Row] = shape if issubclass(shape, Row) else shape.__row__  # type: ignore[attr-defined]
+    plan = []
+    for column in row.__columns__:
+        info = shape.model_fields.get(column.name)
+        if info is None:
+            continue
+        plan.append((column.name, _db_conversion(info, column), column.nullable))
+    made = tuple(plan)
+    shape.__db_plan__ = made  # type: ignore[attr-defined]
+    return made
+
+
+def _revealed(value: Any) -> Any:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
+def _stored_time(value: Any) -> Any:
+    return to_db_timestamp(value) if isinstance(value, datetime) else value
+
+
+def _db_conversion(info: FieldInfo, column: Column) -> Callable[[Any], Any] | None:
+    inner, metadata = _annotations(info)
+    if column.is_jsonb:
+        plain = inner == dict[str, JsonValue] or (
+            get_origin(inner) is list and _json_list_of_plain_values(get_args(inner)[0])
+        )
+        if plain and _only_checks(metadata):
+            return None
+        adapter: TypeAdapter[Any] = TypeAdapter(Annotated[info.annotation, *info.metadata])  # type: ignore[arg-type]
+        dump = adapter.dump_python
+
+        def as_json(value: Any) -> Any:
+            return dump(value, mode="json")
+
+        return as_json
+    if inner is SecretStr:
+        return _revealed
+    if inner is datetime:
+        return _stored_time
+    if isinstance(inner, type) and inner in _AS_STORED:
+        return None
+    # Anything else (a union, a network): as the model holds it, converted by the value's own type.
+    return _any_value
+
+
+def _any_value(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, datetime):
+        return to_db_timestamp(value)
+    return value
+
+
+def _json_list_of_plain_values(item: Any) -> bool:
+    """Whether a JSON array of ``item`` holds JSON values as they are (strings of a closed set or a pattern)."""
+    bare = item
+    metadata: list[Any] = []
+    while get_origin(bare) is Annotated:
+        metadata.extend(bare.__metadata__)
+        bare = bare.__origin__
+    literal = _literal_values(bare)
+    if literal is not None:
+        return all(type(v) is str for v in literal)
+    return bare is str and _only_checks(metadata)
 
 
 class _Shape(BaseModel):
@@ -251,9 +315,19 @@ class Create(_Shape):
         return self
 
     def to_db(self) -> dict[str, Any]:
-        """The columns to insert, as stored (see ``Row.to_db``)."""
-        names = tuple(n for n in self.given() if getattr(self, n) is not None or self.__row__.column(n).nullable)
-        return _db_values(self, self.__row__, names)
+        """The columns to insert, as stored (see ``Row.to_db``): the fields given, but not ``None`` for NOT NULL."""
+        given = self.model_fields_set
+        values = self.__dict__
+        out: dict[str, Any] = {}
+        for name, convert, nullable in _db_plan(type(self)):
+            if name in given:
+                value = values[name]
+                if value is None:
+                    if nullable:
+                        out[name] = None
+                else:
+                    out[name] = convert(value) if convert else value
+        return out
 
 
 def _server_defaults(row: type[Row]) -> dict[str, Any]:
@@ -293,8 +367,15 @@ class Update(_Shape):
         return self
 
     def to_db(self) -> dict[str, Any]:
-        """The columns to change, as stored (see ``Row.to_db``)."""
-        return _db_values(self, self.__row__, self.given())
+        """The columns to change, as stored (see ``Row.to_db``): the fields given, ``None`` as ``NULL``."""
+        given = self.model_fields_set
+        values = self.__dict__
+        out: dict[str, Any] = {}
+        for name, convert, _ in _db_plan(type(self)):
+            if name in given:
+                value = values[name]
+                out[name] = None if value is None else convert(value) if convert else value
+        return out
 
 
 # --- The trusted read path ------------------------------------------------------------------------------------------
@@ -415,6 +496,23 @@ def _json_list(item: Any, row: type[Row], name: str) -> Callable[[Any], Any] | N
     return None
 
 
+def _is_address(tp: Any) -> bool:
+    return get_origin(tp) in (Union, UnionType) and set(get_args(tp)) == {IPv4Address, IPv6Address}
+
+
+def _gives_back(row: type[Row], name: str, probes: Sequence[Any]) -> bool:
+    """Whether validating each probe as the field ``name`` returns it unchanged (same type, equal)."""
+    convert = _validated_column(row, name)
+    for probe in probes:
+        try:
+            again = convert(probe)
+        except ValidationError:
+            return False
+        if type(again) is not type(probe) or again != probe:
+            return False
+    return True
+
+
 def _validated_column(row: type[Row], name: str) -> Callable[[Any], Any]:
     info = row.model_fields[name]
     adapter: TypeAdapter[Any] = TypeAdapter(Annotated[info.annotation, *info.metadata])  # type: ignore[arg-type]
@@ -442,6 +540,14 @@ def _converter(row: type[Row], column: Column) -> Callable[[Any], Any] | None:
         if len(rest) < len(metadata) and _only_checks(rest):
             return _utc
         return _validated_column(row, column.name)
+    if _is_address(inner):
+        # A validator ahead of the type (one refusing booleans) may be declared: the fast check is used only when
+        # validation gives back every kind of value it accepts unchanged.
+        rest = [m for m in metadata if not isinstance(m, BeforeValidator)]
+        probes = (IPv4Address("192.0.2.1"), IPv6Address("2001:db8::1"))
+        if _only_checks(rest) and _gives_back(row, column.name, probes):
+            return _address
+        return _validated_column(row, column.name)
     if not _only_checks(metadata):
         return _validated_column(row, column.name)
     allowed = _literal_values(inner)
@@ -449,8 +555,6 @@ def _converter(row: type[Row], column: Column) -> Callable[[Any], Any] | None:
         return _member(allowed)
     if inner is SecretStr:
         return _secret
-    if inner == IPv4Address | IPv6Address or inner == Union[IPv4Address, IPv6Address]:  # noqa: UP007
-        return _address
     if isinstance(inner, type) and inner in _AS_STORED:
         return None
     return _validated_column(row, column.name)
@@ -468,6 +572,7 @@ def trusted_maker(row: type[Row]) -> Callable[[Sequence[Any]], Any]:
         if (converter := _converter(row, column)) is not None
     )
     new = object.__new__
+    every_field = set(names)
     set_attribute = object.__setattr__
     validate = row.from_db
 
@@ -484,7 +589,7 @@ def trusted_maker(row: type[Row]) -> Callable[[Sequence[Any]], Any]:
                 return validate(dict(zip(names, given, strict=True)))
         model = new(row)
         set_attribute(model, "__dict__", dict(zip(names, values, strict=True)))
-        set_attribute(model, "__pydantic_fields_set__", set(names))
+        set_attribute(model, "__pydantic_fields_set__", every_field.copy())
         set_attribute(model, "__pydantic_extra__", None)
         set_attribute(model, "__pydantic_private__", None)
         return model

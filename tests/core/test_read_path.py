@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -63,6 +64,21 @@ def same_model(row: type[Row], stored: tuple[Any, ...]) -> None:
     assert trusted == validated
     assert trusted.model_dump() == validated.model_dump()
     assert trusted.model_dump_json() == validated.model_dump_json()
+    sent = trusted.to_db()
+    assert list(sent) == names
+    for name in names:
+        value = getattr(validated, name)
+        if value is None:
+            expected = None
+        elif row.column(name).is_jsonb:
+            expected = validated.model_dump(mode="json", include={name})[name]
+        elif isinstance(value, SecretStr):
+            expected = value.get_secret_value()
+        elif isinstance(value, datetime):
+            expected = value.astimezone(UTC).replace(tzinfo=None)
+        else:
+            expected = value
+        assert type(sent[name]) is type(expected) and sent[name] == expected, f"{name} as sent (seed {SEED})"
 
 
 def stored_rows(conn: psycopg.Connection[Any], row: type[Row]) -> list[tuple[Any, ...]]:

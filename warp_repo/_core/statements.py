@@ -156,10 +156,17 @@ def driver_values(model: Row | Create | Update) -> dict[str, Any]:
     """
     row = model.__row__ if isinstance(model, Create | Update) else type(model)
     values = model.to_db()
-    for name, value in values.items():
-        if value is not None and row.column(name).is_jsonb:
+    for name in _documents(row):
+        value = values.get(name)
+        if value is not None:
             values[name] = JsonbParam(value)
     return values
+
+
+@functools.cache
+def _documents(row: type[Row]) -> tuple[str, ...]:
+    """The table's JSONB columns."""
+    return tuple(c.name for c in row.__columns__ if c.is_jsonb)
 
 
 # --- Filters and orderings ---------------------------------------------------------------------------------------
