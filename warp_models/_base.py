@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from ipaddress import IPv4Address, IPv6Address
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 from types import UnionType
 from typing import Annotated, Any, ClassVar, Literal, Self, Union, get_args, get_origin
 from uuid import UUID
@@ -496,6 +496,49 @@ def _json_list(item: Any, row: type[Row], name: str) -> Callable[[Any], Any] | N
     return None
 
 
+_IMMUTABLE_VALUES = frozenset({IPv4Address, IPv6Address, IPv4Network, IPv6Network, UUID, Decimal, str, int})
+"""Types of values a validated JSON item may be shared as between rows (nothing can change them in place)."""
+
+_ITEM_CACHE_SIZE = 4096
+
+
+def _json_list_of_values(item: Any) -> Callable[[Any], Any] | None:
+    """Items validated one by one, each distinct text once: a document's items repeat across rows (networks).
+
+    Validating a list is validating each item (the list itself only has checks here), so a stored item's value
+    can be kept and shared, when it is of a type nothing can change in place.
+    """
+    bare = item
+    while get_origin(bare) is Annotated:
+        bare = bare.__origin__
+    kinds = get_args(bare) if get_origin(bare) in (Union, UnionType) else (bare,)
+    if not kinds or not all(kind in _IMMUTABLE_VALUES for kind in kinds):
+        return None
+    adapter: TypeAdapter[Any] = TypeAdapter(item)
+    validate = adapter.validate_python
+    context = {FROM_DB: True}
+    known: dict[str, Any] = {}
+
+    def items(value: Any) -> Any:
+        if type(value) is not list:
+            raise _Untrusted
+        out = []
+        for element in value:
+            if type(element) is not str:
+                out.append(validate(element, context=context))
+                continue
+            found = known.get(element)
+            if found is None:
+                found = validate(element, context=context)
+                if len(known) >= _ITEM_CACHE_SIZE:
+                    known.clear()
+                known[element] = found
+            out.append(found)
+        return out
+
+    return items
+
+
 def _is_address(tp: Any) -> bool:
     return get_origin(tp) in (Union, UnionType) and set(get_args(tp)) == {IPv4Address, IPv6Address}
 
@@ -531,7 +574,8 @@ def _converter(row: type[Row], column: Column) -> Callable[[Any], Any] | None:
         if inner == dict[str, JsonValue] and _only_checks(metadata):
             return _json_object
         if get_origin(inner) is list and _only_checks(metadata):
-            checked = _json_list(get_args(inner)[0], row, column.name)
+            item = get_args(inner)[0]
+            checked = _json_list(item, row, column.name) or _json_list_of_values(item)
             if checked is not None:
                 return checked
         return _validated_column(row, column.name)
@@ -567,9 +611,7 @@ def trusted_maker(row: type[Row]) -> Callable[[Sequence[Any]], Any]:
         return made
     names = tuple(c.name for c in row.__columns__)
     converters = tuple(
-        (index, converter)
-        for index, column in enumerate(row.__columns__)
-        if (converter := _converter(row, column)) is not None
+        (column.name, converter) for column in row.__columns__ if (converter := _converter(row, column)) is not None
     )
     new = object.__new__
     every_field = set(names)
@@ -577,18 +619,16 @@ def trusted_maker(row: type[Row]) -> Callable[[Sequence[Any]], Any]:
     validate = row.from_db
 
     def make(values: Sequence[Any]) -> Any:
-        given = values
-        if converters:
-            values = list(values)
-            try:
-                for index, converter in converters:
-                    value = values[index]
-                    if value is not None:
-                        values[index] = converter(value)
-            except (_Untrusted, ValidationError):
-                return validate(dict(zip(names, given, strict=True)))
+        fields = dict(zip(names, values, strict=True))
+        try:
+            for name, converter in converters:
+                value = fields[name]
+                if value is not None:
+                    fields[name] = converter(value)
+        except (_Untrusted, ValidationError):
+            return validate(dict(zip(names, values, strict=True)))
         model = new(row)
-        set_attribute(model, "__dict__", dict(zip(names, values, strict=True)))
+        set_attribute(model, "__dict__", fields)
         set_attribute(model, "__pydantic_fields_set__", every_field.copy())
         set_attribute(model, "__pydantic_extra__", None)
         set_attribute(model, "__pydantic_private__", None)
