@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import functools
 import importlib
 import inspect
+import io
 import itertools
 import math
+import os
 import re
 import sys
 import textwrap
@@ -974,8 +977,15 @@ def _notice(page: _Page) -> None:
 
 
 def _diagram_block(page: _Page, diagram: _Diagram, svg_rel: str) -> None:
-    page.add("```mermaid", *_mermaid(diagram).rstrip("\n").split("\n"), "```", "")
-    page.add(f"Picture: [{diagram.name}.svg]({svg_rel}) (Mermaid source: [{diagram.name}.mmd]({svg_rel[:-4]}.mmd)).")
+    """The diagram as a picture of the generated SVG, linked to the file itself.
+
+    Shown at its own size (it scrolls sideways in a narrow column, so its text stays readable); no script draws
+    it, so the page works offline.
+    """
+    page.add('<div class="warp-diagram" markdown>', "")
+    page.add(f"[![{diagram.title}]({svg_rel})]({svg_rel})", "")
+    page.add("</div>", "")
+    page.add(f"Full size: [{diagram.name}.svg]({svg_rel}) (Mermaid source: [{diagram.name}.mmd]({svg_rel[:-4]}.mmd)).")
     page.add("")
 
 
@@ -1304,6 +1314,54 @@ def _redis_page(keys: list[_KeyPattern]) -> str:
     return page.text()
 
 
+# --- The warp-db CLI ---------------------------------------------------------------------------------------------
+
+CLI_HELP_WIDTH = 100
+"""Columns the CLI reference's help texts are wrapped at, whatever the terminal that runs the generator."""
+
+
+def _cli_help(argv: Sequence[str]) -> str:
+    """What ``warp-db ARGV --help`` prints, at ``CLI_HELP_WIDTH`` columns."""
+    from warp_repo.cli import main as cli_main
+
+    out = io.StringIO()
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(CLI_HELP_WIDTH + 2)  # argparse wraps at COLUMNS - 2
+    try:
+        with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+            cli_main([*argv, "--help"])
+    finally:
+        if saved is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = saved
+    return out.getvalue().rstrip() + "\n"
+
+
+def _cli_page() -> str:
+    from warp_repo.cli import EXAMPLES
+
+    _CURRENT_PAGE[0] = "cli.md"
+    page = _Page()
+    _notice(page)
+    page.add("# warp-db", "")
+    page.add(
+        "The command-line tool installed with warp-models (`pip install warp-models`). Each section is what "
+        "`warp-db COMMAND --help` prints; the options of the first section are accepted by every command, "
+        "before or after its name.",
+        "",
+    )
+    page.add("Commands: " + ", ".join(f"[`{name}`](#{_anchor('warp-db ' + name)})" for name in EXAMPLES) + ".", "")
+    page.add("## warp-db", "", "```text", *_cli_help([]).rstrip("\n").split("\n"), "```", "")
+    for name in EXAMPLES:
+        page.add(f"## warp-db {name}", "", "```text", *_cli_help([name]).rstrip("\n").split("\n"), "```", "")
+        if name == "partitions":
+            for action in ("ensure", "prune"):
+                page.add(f"### warp-db partitions {action}", "")
+                page.add("```text", *_cli_help([name, action]).rstrip("\n").split("\n"), "```", "")
+    return page.text()
+
+
 # --- Putting it together -----------------------------------------------------------------------------------------
 
 
@@ -1322,6 +1380,7 @@ def generate() -> dict[str, str]:
         files[f"{REFERENCE_DIR}/repositories.md"] = _repositories_page(repos)
     if keys is not None:
         files[f"{REFERENCE_DIR}/redis.md"] = _redis_page(keys)
+    files[f"{REFERENCE_DIR}/cli.md"] = _cli_page()
     for diagram in diagrams.values():
         files[f"{DIAGRAMS_DIR}/{diagram.name}.mmd"] = _mermaid(diagram)
         files[f"{DIAGRAMS_DIR}/{diagram.name}.svg"] = _svg(diagram)

@@ -46,7 +46,9 @@ def test_one_page_and_two_diagrams_per_domain(files: dict[str, str]) -> None:
         domain = module.__name__.rsplit(".", 1)[-1]
         assert f"docs/reference/{domain}.md" in files
         assert files[f"docs/diagrams/{domain}.mmd"].startswith("erDiagram\n")
-        assert f"```mermaid\n{files[f'docs/diagrams/{domain}.mmd']}```" in files[f"docs/reference/{domain}.md"]
+        page = files[f"docs/reference/{domain}.md"]
+        assert f"](../diagrams/{domain}.svg)](../diagrams/{domain}.svg)" in page, "the picture, linked to full size"
+        assert "```mermaid" not in page, "no diagram needs a script (or the network) to show"
         ET.fromstring(files[f"docs/diagrams/{domain}.svg"])  # well-formed
     ET.fromstring(files["docs/diagrams/schema.svg"])
 
@@ -151,3 +153,15 @@ def test_check_names_missing_and_leftover_files(
     assert docgen.main(["--root", str(tmp_path)]) == 0
     assert not leftover.exists()
     assert docgen.main(["--check", "--root", str(tmp_path)]) == 0
+
+
+def test_the_cli_reference_is_the_help_of_every_command(files: dict[str, str]) -> None:
+    from warp_repo.cli import EXAMPLES
+
+    page = files["docs/reference/cli.md"]
+    for command in EXAMPLES:
+        section = page.split(f"\n## warp-db {command}\n", 1)[1].split("\n## ", 1)[0]
+        help_text = section.split("```text\n", 1)[1].split("\n```", 1)[0]
+        assert help_text.startswith(f"usage: warp-db {command}"), command
+        assert "example:" in help_text and "``" not in help_text, command
+    assert "\n### warp-db partitions prune\n" in page

@@ -57,7 +57,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_site_builds_strict(site: Path) -> None:
     assert (site / "reference" / "trunks" / "index.html").is_file()
     assert (site / "diagrams" / "schema.svg").is_file()
-    assert 'class="mermaid"' in (site / "reference" / "trunks" / "index.html").read_text(encoding="utf-8")
+    page = (site / "reference" / "trunks" / "index.html").read_text(encoding="utf-8")
+    assert 'class="mermaid"' not in page and "erDiagram" not in page, "no diagram waits for a script"
+    assert '<div class="warp-diagram">' in page and 'src="../../diagrams/trunks.svg"' in page
+    assert (site / "reference" / "cli" / "index.html").is_file()
 
 
 @needs_mkdocs
