@@ -57,4 +57,8 @@ def test_the_example_service_passes_its_tests_against_the_installed_wheel(tmp_pa
     # Until the wheel registers the pytest11 entry point, the plugin is named on the command line.
     plugin = [] if registered else ["-p", PLUGIN]
     out = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin, cwd=example, env=env)
-    assert "4 passed" in out, out
+    tests = (example / "tests" / "test_dashboard.py").read_text(encoding="utf-8").count("\ndef test_")
+    assert tests >= 7 and f"{tests} passed" in out, out
+    # mypy --strict (the example's pyproject) against the installed wheel's types, the plugin's fixture types too.
+    checked = run(python, "-m", "mypy", "--cache-dir", tmp_path / "mypy", cwd=example, env=env)
+    assert "Success: no issues found" in checked, checked

@@ -2,22 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 import psycopg
 import pytest
 import redis
-from downstream_service import answer_seizure_ratio, busiest_trunks, cached_trunk_count
+from downstream_service import TrunkLoad, answer_seizure_ratio, busiest_trunks, cached_trunk_count, create_tenant
 
+from warp_repo import OrganizationRepo, TrunkRepo
 from warp_repo.testing import Factories, Tenant
+from warp_repo.testing.pytest_plugin import AsOrg
 
 Connection = psycopg.Connection[Any]
-AsOrg = Callable[[UUID], AbstractContextManager[None]]
+
+
+def test_the_service_runs_as_a_login_of_the_application_role(warp_db: Connection) -> None:
+    """A LOGIN role that is a member of warp_app, neither superuser nor BYPASSRLS: what production uses."""
+    found = warp_db.execute(
+        "SELECT rolcanlogin, rolsuper, rolbypassrls, pg_has_role(current_user, 'warp_app', 'member') "
+        "FROM pg_roles WHERE rolname = current_user"
+    ).fetchone()
+    assert found == (True, False, False, True)
+
+
+def test_onboarding_creates_a_tenant_with_its_first_trunk(warp_db: Connection) -> None:
+    """As the application role: the new organization becomes the transaction's tenant, its trunk is its own."""
+    org = create_tenant(warp_db, "Initech Voice", trunk_channels=12)
+
+    assert OrganizationRepo(warp_db).for_org(org.id).get_one(org.id).name == "Initech Voice"
+    trunks = TrunkRepo(warp_db).for_org(org.id).list()
+    assert [(t.name, t.max_channels, t.org_id) for t in trunks] == [("primary", 12, org.id)]
+    assert busiest_trunks(warp_db, org.id) == [TrunkLoad("primary", 0, 12)]
+
+
+def test_a_second_tenant_does_not_see_the_first(warp_db: Connection) -> None:
+    """Two tenants created in one transaction: each scoped repository sees its own trunk only."""
+    first = create_tenant(warp_db, "First Telecom")
+    second = create_tenant(warp_db, "Second Telecom")
+    assert [t.org_id for t in TrunkRepo(warp_db).for_org(second.id).list()] == [second.id]
+    assert TrunkRepo(warp_db).for_org(second.id).count() == 1
+    assert TrunkRepo(warp_db).for_org(first.id).count() == 1
 
 
 def test_busiest_trunks_come_first_and_stay_within_the_organization(
