@@ -302,16 +302,19 @@ class Create(_Shape):
 
     @model_validator(mode="after")
     def _check_given(self) -> Self:
-        given = {name: getattr(self, name) for name in self.model_fields_set}
-        for name, value in given.items():
-            column = self.__row__.column(name)
-            # ``id=None`` keeps its documented meaning, "let the database choose the key".
-            generated_key = column.col.primary_key and column.has_server_default
-            if value is None and not column.nullable and not generated_key:
+        row = self.__row__
+        fields = self.__dict__
+        given = self.model_fields_set
+        for name in _not_null(row) & given:
+            if fields[name] is None:
                 raise ValueError(
                     f"{name} cannot be NULL (the column is NOT NULL); leave it out to take the database's default"
                 )
-        self.__row__.check(_server_defaults(self.__row__) | given)
+        if _has_rules(row):
+            values = _server_defaults(row).copy()
+            for name in given:
+                values[name] = fields[name]
+            row.check(values)
         return self
 
     def to_db(self) -> dict[str, Any]:
@@ -328,6 +331,27 @@ class Create(_Shape):
                 else:
                     out[name] = convert(value) if convert else value
         return out
+
+
+def _not_null(row: type[Row]) -> frozenset[str]:
+    """The columns a create may not set to ``None``: NOT NULL ones, except a generated key (``id=None``)."""
+    cached: frozenset[str] | None = row.__dict__.get("__not_null__")
+    if cached is None:
+        # ``id=None`` keeps its documented meaning, "let the database choose the key".
+        cached = frozenset(
+            c.name for c in row.__columns__ if not c.nullable and not (c.col.primary_key and c.has_server_default)
+        )
+        row.__not_null__ = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _has_rules(row: type[Row]) -> bool:
+    """Whether ``row`` (or a base between it and ``Row``) declares cross-column rules: else no need to call them."""
+    cached: bool | None = row.__dict__.get("__has_rules__")
+    if cached is None:
+        cached = any("check" in base.__dict__ for base in row.__mro__ if base is not Row and issubclass(base, Row))
+        row.__has_rules__ = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _server_defaults(row: type[Row]) -> dict[str, Any]:

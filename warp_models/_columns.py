@@ -8,6 +8,7 @@ and the generated reference docs.
 
 from __future__ import annotations
 
+import json
 import math
 import types
 from collections.abc import Mapping
@@ -214,8 +215,24 @@ def storable_text(value: _T) -> _T:
 
 def storable_json(value: _T) -> _T:
     """``value`` if JSONB can store it: strings and keys storable as text, numbers finite (no NaN, no Infinity)."""
-    _check_json(value.model_dump(mode="python") if isinstance(value, BaseModel) else value, "")
+    document = value.model_dump(mode="python") if isinstance(value, BaseModel) else value
+    if not _plainly_storable(document):
+        _check_json(document, "")  # the walk that names what cannot be stored, or accepts what JSON cannot spell
     return value
+
+
+def _plainly_storable(document: Any) -> bool:
+    """A quick yes for the common document: JSON values only, finite, no NUL, valid UTF-8 (one pass in C).
+
+    ``False`` means "look closer", never "refused": the walk decides (a key that is not a string, a value JSON
+    cannot spell, a backslash that looks like an escaped NUL).
+    """
+    try:
+        text = json.dumps(document, allow_nan=False, ensure_ascii=False)
+        text.encode("utf-8")
+    except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
+        return False
+    return "\\u0000" not in text
 
 
 def _check_json(value: Any, path: str) -> None:
