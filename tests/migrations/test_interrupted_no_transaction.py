@@ -15,7 +15,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from warp_models.errors import MigrationError
 from warp_repo.cli import main
-from warp_repo.migrations import MigrationState, migrate, parse_migration, repair, status
+from warp_repo.migrations import MigrationState, migrate, parse_migration, repair, status, validate
 
 from .testkit import tables, write_migration
 
@@ -82,6 +82,8 @@ def test_a_killed_no_transaction_migration_shows_as_stopped_part_way(
 
     assert main([*args, "status"]) == 1
     assert "stopped part-way (no-transaction)" in capsys.readouterr().out
+    [finding] = [i for i in validate(tmp_path, empty_admin_url).issues if i.code == "failed"]
+    assert f"line {sleep_line}" in finding.message and "never finished" in finding.message
 
     with pytest.raises(MigrationError, match="never finished") as blocked:
         migrate(empty_admin_url, migrations_dir=tmp_path)

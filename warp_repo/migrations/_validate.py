@@ -384,15 +384,13 @@ def _history_issues(conninfo: str, migrations: list[Migration]) -> list[Validati
                 )
             continue
         if not row.success:
-            issues.append(
-                ValidationIssue(
-                    Severity.WARNING,
-                    "failed",
-                    f"the last attempt failed with SQLSTATE {row.sqlstate}: {row.error}",
-                    migration.path,
-                    version,
-                )
+            message = (
+                f"a no-transaction run {row.error} and never finished (killed or cut off); the statements above "
+                "that one are applied. Run repair: it says what to check before migrating again."
+                if row.interrupted
+                else f"the last attempt failed with SQLSTATE {row.sqlstate}: {row.error}"
             )
+            issues.append(ValidationIssue(Severity.WARNING, "failed", message, migration.path, version))
         elif row.checksum_up != migration.checksum_up:
             issues.append(
                 ValidationIssue(
