@@ -4,7 +4,9 @@ Every function that changes the schema holds the migration lock for its whole ru
 runs statement by statement, each sent with the simple query protocol, inside one transaction together with its
 ``schema_migrations`` row, so it is applied entirely or not at all; the split into statements is what lets a
 failure name the statement, its line and its SQLSTATE. A ``-- warp:no-transaction`` migration runs its
-statements one by one in autocommit mode instead, for statements PostgreSQL refuses inside a transaction.
+statements one by one in autocommit mode instead, for statements PostgreSQL refuses inside a transaction; before
+each one it records the statement it has reached, so a run killed part-way shows in ``status`` as stopped there
+instead of as pending.
 """
 
 from __future__ import annotations
