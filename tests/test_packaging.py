@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email.message
+import email.parser
+import re
 import subprocess
 import sys
 import zipfile
@@ -9,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import warp_models
 from warp_repo.migrations import bundled_migrations_dir, load_migrations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,3 +48,40 @@ def test_wheel_is_typed_and_has_the_cli(wheel: zipfile.ZipFile) -> None:
 
 def test_bundled_migrations_are_found_from_a_checkout() -> None:
     assert [m.version for m in load_migrations(bundled_migrations_dir())][:1] == ["20261122_001"]
+
+
+def _metadata(wheel: zipfile.ZipFile) -> email.message.Message:
+    (name,) = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
+    return email.parser.Parser().parsestr(wheel.read(name).decode())
+
+
+def test_metadata_fit_for_a_package_index(wheel: zipfile.ZipFile) -> None:
+    meta = _metadata(wheel)
+    assert meta["Version"] == warp_models.__version__, "one version: warp_models.__version__"
+    classifiers = set(meta.get_all("Classifier") or [])
+    assert {"Typing :: Typed", "Framework :: Pytest", "Programming Language :: Python :: 3.11"} <= classifiers
+    assert meta["License-Expression"] == "MIT"
+    assert "LICENSE" in (meta.get_all("License-File") or [])
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in wheel.namelist())
+    urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL") or [])
+    assert {"Homepage", "Documentation", "Source", "Changelog"} <= set(urls)
+    assert all(u.startswith("https://") for u in urls.values())
+
+
+def test_psycopg_implementation_is_the_applications_choice(wheel: zipfile.ZipFile) -> None:
+    requires = _metadata(wheel).get_all("Requires-Dist") or []
+    base = [r for r in requires if "extra ==" not in r]
+    assert any(r.startswith("psycopg<") or r.startswith("psycopg>") for r in base), base
+    assert not any("binary" in r or "psycopg[" in r or r.startswith("faker") for r in base), base
+    assert any(r.startswith("psycopg[binary]") and "extra == 'binary'" in r for r in requires), requires
+    assert any(r.startswith("psycopg[c]") and "extra == 'c'" in r for r in requires), requires
+
+
+def test_the_long_description_reads_on_a_package_index(wheel: zipfile.ZipFile) -> None:
+    text = _metadata(wheel).get_payload()
+    assert isinstance(text, str) and "warp-models" in text
+    links = re.findall(r"\]\(([^)]+)\)", text)
+    assert links, "the description points at the documentation"
+    assert all(link.startswith("https://") for link in links), f"relative links break on an index: {links}"
+    assert "clone" not in text.lower(), "users install from the index, not from a clone"
+    assert "pip install" in text

@@ -323,6 +323,7 @@ def _cmd_demo(ctx: Context) -> int:
     _needs_testing_extra("demo")
     from warp_repo._demo import run_demo
 
+    url = ctx.url  # the database first: its line heads the output
     redis_url: str | None = None
     try:
         redis = resolve_redis_url()
@@ -330,7 +331,7 @@ def _cmd_demo(ctx: Context) -> int:
         ctx.console.print(f"redis: {redact_url(redis.url)} (from {redis.source})")
     except WarpError as exc:  # Redis is optional here: the demo skips its rate-limit step and says why
         ctx.console.print(f"redis: none ({exc})", markup=False)
-    return run_demo(ctx.url, ctx.console, migrations_dir=ctx.migrations_dir, redis_url=redis_url)
+    return run_demo(url, ctx.console, migrations_dir=ctx.migrations_dir, redis_url=redis_url)
 
 
 NEW_MIGRATIONS_DIR = "migrations"
