@@ -13,6 +13,10 @@ PostgreSQL
 Redis
     1. the ``explicit`` argument; 2. ``WARP_REDIS_URL``; 3. ``REDIS_URL``; 4. the embedded server.
 
+Timeouts of ``Database`` / ``AsyncDatabase`` (:func:`resolve_timeouts`)
+    1. the constructor's argument; 2. ``WARP_DB_CONNECT_TIMEOUT`` / ``WARP_DB_STATEMENT_TIMEOUT`` (seconds;
+    a statement timeout of ``0`` turns the bound off); 3. 5 s to connect, 30 s per statement.
+
 A variable set to the empty string counts as unset, as in ``DATABASE_URL= warp-db status``. Values are checked
 here, before any connection is tried, and a bad one raises :class:`~warp_models.errors.ConfigurationError`
 naming the variable it came from. Nothing in this module touches the network; only the embedded fallback
@@ -21,6 +25,7 @@ starts a process, and only :func:`load_env_file` reads a file.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -35,12 +40,16 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from warp_models.errors import ConfigurationError
 
 __all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_STATEMENT_TIMEOUT",
     "ResolvedUrl",
+    "Timeouts",
     "UrlSource",
     "load_env_file",
     "redact_url",
     "resolve_database_url",
     "resolve_redis_url",
+    "resolve_timeouts",
 ]
 
 UrlSource = Literal[
@@ -165,6 +174,63 @@ def resolve_redis_url(
             raise
         raise ConfigurationError(f"No Redis server is configured: {_REDIS_HELP}, {_EMBEDDED_HELP}.") from exc
     return ResolvedUrl(url, "embedded")
+
+
+DEFAULT_CONNECT_TIMEOUT: Final = 5.0
+"""Seconds a new connection may take (TCP, TLS, authentication) before the attempt fails."""
+DEFAULT_STATEMENT_TIMEOUT: Final = 30.0
+"""Seconds a statement may run on the server (``statement_timeout``) before it is cancelled."""
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """How long a pooled connection may take to open, and a statement to run.
+
+    Attributes:
+        connect: seconds for a new connection (libpq ``connect_timeout``, per host of a multi-host URL).
+        statement: seconds a statement may run (the server's ``statement_timeout``), or ``None`` for no bound.
+    """
+
+    connect: float
+    statement: float | None
+
+
+def resolve_timeouts(
+    connect: float | None = None,
+    statement: float | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> Timeouts:
+    """The timeouts to use: the arguments, else the ``WARP_DB_*_TIMEOUT`` variables, else 5 s and 30 s.
+
+    Args:
+        connect: seconds to connect, given by the caller.
+        statement: seconds per statement given by the caller; ``0`` turns the bound off.
+        environ: the variables to read; ``os.environ`` when omitted.
+
+    Raises:
+        ConfigurationError: a value is not a number of seconds (connect: above 0; statement: 0 or above).
+    """
+    env = os.environ if environ is None else environ
+    if connect is None:
+        connect = _seconds(env, "WARP_DB_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT)
+    if statement is None:
+        statement = _seconds(env, "WARP_DB_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT)
+    if not (math.isfinite(connect) and connect > 0):
+        raise ConfigurationError(f"The connect timeout is {connect!r}; give a number of seconds above 0.")
+    if not (math.isfinite(statement) and statement >= 0):
+        raise ConfigurationError(f"The statement timeout is {statement!r}; give a number of seconds, 0 for none.")
+    return Timeouts(connect=float(connect), statement=float(statement) or None)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _variable(env, name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} is {value!r}; give a number of seconds, such as 5 or 0.5.") from None
 
 
 _ENV_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")

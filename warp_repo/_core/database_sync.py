@@ -4,26 +4,85 @@
 
 Written once, as async code, in ``database_async.py``; ``database_sync.py`` is generated from it by
 ``tools/async_to_sync.py`` (run it after every edit; CI runs it with ``--check``).
+
+Every wait is bounded. A new connection has ``connect_timeout`` seconds (libpq's rule: whole seconds, 2 at
+least); a statement runs at most ``statement_timeout`` seconds on the server, which then cancels it (SQLSTATE
+57014, ``StatementTimeout``); and a server that sends nothing back at all (a stalled machine, a network that
+drops packets silently) is given ``statement_timeout + connect_timeout`` seconds, after which the connection is
+closed and the call raises ``ConnectionLost``. A lost connection says whether the transaction is known not to
+have committed (it broke before ``COMMIT``: ``committed is False``) or may have (during ``COMMIT``: ``None``).
 """
 
 from __future__ import annotations
 
 import builtins
+import math
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+import psycopg
 from psycopg import Connection
+from psycopg.abc import PQGen
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from warp_repo._core.retry import RetryPolicy, gave_up, is_retryable, not_idle_error
-from warp_repo.errors import ConnectionUnavailable
+from warp_repo._core.retry import (
+    RetryPolicy,
+    connection_lost,
+    gave_up,
+    is_retryable,
+    lost_before_commit,
+    not_idle_error,
+)
+from warp_repo._settings import resolve_timeouts
+from warp_repo.errors import ConnectionUnavailable, _ServerNotAnswering, translate
 
 T = TypeVar("T")
+RV = TypeVar("RV")
+
+
+def _answered_within(gen: PQGen[RV], limit: float) -> Generator[Any, Any, RV]:
+    """Drive one exchange with the server (psycopg's I/O generator), giving up after ``limit`` seconds of silence.
+
+    psycopg wakes the generator every 0.1 s with nothing ready while it waits for the socket; past the deadline
+    the wait ends with ``_ServerNotAnswering`` instead of going on forever.
+    """
+    deadline = time.monotonic() + limit
+    try:
+        state = next(gen)
+        while True:
+            ready = yield state
+            if not ready and time.monotonic() > deadline:
+                gen.close()
+                raise _ServerNotAnswering(f"the server sent nothing back within {limit:g} s")
+            state = gen.send(ready)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+class _BoundedConnection(Connection[Any]):
+    """A connection that stops waiting for a server that does not answer, and closes itself when it does.
+
+    ``answer_within`` is set by the pool that opens it; ``None`` waits as long as the driver does (forever).
+    """
+
+    answer_within: float | None = None
+
+    def wait(self, gen: PQGen[RV], *args: Any, **kwargs: Any) -> RV:
+        """Consume a psycopg I/O generator, bounded by ``answer_within`` unless the caller gave a timeout."""
+        limit = self.answer_within
+        if limit is None or kwargs.get("timeout") is not None:
+            return super().wait(gen, *args, **kwargs)
+        try:
+            return super().wait(_answered_within(gen, limit), *args, **kwargs)
+        except _ServerNotAnswering:
+            # The protocol state is unknown: the connection cannot be used again, and the pool discards it.
+            self.pgconn.finish()
+            raise
 
 
 def transaction(
@@ -36,7 +95,9 @@ def transaction(
     """Run ``fn(conn)`` in a transaction, running it again after a serialization failure or deadlock.
 
     Each attempt is a whole transaction (``BEGIN`` ... ``COMMIT``), so ``fn`` must do all its work through the
-    connection it is given and be safe to run more than once; its effects are committed exactly once.
+    connection it is given and be safe to run more than once; its effects are committed exactly once. Given a
+    pool, a unit of work whose connection broke before ``COMMIT`` (``ConnectionLost`` with ``committed`` False)
+    is run again on a new connection; one that broke during ``COMMIT`` never is: its outcome is unknown.
 
     Args:
         target: a connection outside any transaction, or a pool to take one from.
@@ -46,12 +107,26 @@ def transaction(
 
     Raises:
         SerializationFailure: the last allowed attempt failed too (``attempts`` says how many ran).
+        ConnectionLost: the connection broke; ``committed`` says whether the outcome is known.
         QueryError: the connection is already inside a transaction.
     """
     if isinstance(target, ConnectionPool):
-        with target.connection() as conn:
-            return _attempts(conn, fn, _policy(retries, policy))
-    return _attempts(target, fn, _policy(retries, policy))
+        pool = target
+
+        def lend() -> AbstractContextManager[Connection[Any]]:
+            return pool.connection()
+
+        return _attempts(lend, fn, _policy(retries, policy), renewable=True)
+
+    def same() -> AbstractContextManager[Connection[Any]]:
+        return _same(target)
+
+    return _attempts(same, fn, _policy(retries, policy), renewable=False)
+
+
+@contextmanager
+def _same(conn: Connection[Any]) -> Iterator[Connection[Any]]:
+    yield conn
 
 
 def _policy(retries: int | None, policy: RetryPolicy | None) -> RetryPolicy:
@@ -61,27 +136,57 @@ def _policy(retries: int | None, policy: RetryPolicy | None) -> RetryPolicy:
     return RetryPolicy(retries=retries, base_delay=policy.base_delay, max_delay=policy.max_delay)
 
 
-def _attempts(conn: Connection[Any], fn: Callable[[Connection[Any]], T], policy: RetryPolicy) -> T:
+def _attempts(
+    lend: Callable[[], AbstractContextManager[Connection[Any]]],
+    fn: Callable[[Connection[Any]], T],
+    policy: RetryPolicy,
+    *,
+    renewable: bool,
+) -> T:
+    """Run ``fn`` until it commits: again after a lost race, and (``renewable``) after a connection lost early."""
     attempt = 0
     while True:
         attempt += 1
-        if conn.info.transaction_status != TransactionStatus.IDLE:
-            raise not_idle_error()
         try:
-            with conn.transaction():
-                return fn(conn)
+            with lend() as conn:
+                return _attempt(conn, fn)
         except Exception as exc:
-            if not is_retryable(exc):
+            again = is_retryable(exc) or (renewable and lost_before_commit(exc))
+            if not again:
                 raise
             if attempt > policy.retries:
+                if lost_before_commit(exc):
+                    raise
                 raise gave_up(exc, attempt) from exc
         time.sleep(policy.delay(attempt))
+
+
+def _attempt(conn: Connection[Any], fn: Callable[[Connection[Any]], T]) -> T:
+    """One run of ``fn`` in a transaction; a broken connection says whether it broke before or during COMMIT."""
+    if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
+        raise not_idle_error()
+    committing = False
+    try:
+        with conn.transaction():
+            result = fn(conn)
+            committing = True
+        return result
+    except Exception as exc:
+        lost = connection_lost(exc, None if committing else False)
+        if lost is None:
+            if committing and isinstance(exc, psycopg.Error):
+                raise translate(exc) from exc  # COMMIT itself refused (a deferred constraint, a lost race)
+            raise
+        if lost is exc:
+            raise
+        raise lost from exc
 
 
 _RESET_SESSION = "RESET ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP"
 """Undo what a borrower may have left in the session: settings (``warp.org_id`` set session-wide, a
 ``search_path``), listeners, advisory locks and temporary tables. Prepared statements are kept: they are the
-driver's, and they are what makes the cached statements fast."""
+driver's, and they are what makes the cached statements fast. ``RESET ALL`` keeps what the connection was opened
+with (``TimeZone``, ``statement_timeout``)."""
 
 
 def _reset_session(conn: Connection[Any]) -> None:
@@ -91,16 +196,12 @@ def _reset_session(conn: Connection[Any]) -> None:
     conn.set_autocommit(autocommit)
 
 
-def _read_only(conn: Connection[Any]) -> None:
-    conn.set_read_only(True)
-
-
 class Database:
     """Pooled connections for the repositories: one pool for writes and, optionally, one for reads.
 
     Sessions run in UTC (``TimeZone=UTC``, so ``DEFAULT NOW()`` stores UTC like the SDK does), a connection is
-    checked before it is lent and its session state reset when it comes back, and waiting for a connection is
-    bounded by ``timeout``::
+    checked before it is lent and its session state reset when it comes back, waiting for a connection is
+    bounded by ``timeout``, connecting by ``connect_timeout`` and each statement by ``statement_timeout``::
 
         with Database(url, read_url=replica_url) as db:
             with db.connection() as conn:          # committed when the block ends without error
@@ -109,12 +210,19 @@ class Database:
                 rows = TrunkRepo(conn).by_org(org_id)
             db.transaction(unit_of_work)           # retried on serialization failures
 
+    A server that stops answering (stalled, or cut off without a reset) makes a call fail with ``ConnectionLost``
+    after ``statement_timeout + connect_timeout`` seconds, and the connection is closed: no thread stays blocked.
+
     Args:
-        url: the primary database.
+        url: the primary database. Several hosts (``postgresql://h1,h2/db?target_session_attrs=read-write``)
+            make the write pool follow a failover: each new connection goes to the host that accepts writes.
         read_url: a replica for ``read_connection``; reads go to the primary when ``None``.
         min_size: connections each pool keeps open.
         max_size: the most connections each pool opens.
         timeout: seconds to wait for a free connection before ``ConnectionUnavailable``.
+        connect_timeout: seconds a new connection may take; ``WARP_DB_CONNECT_TIMEOUT``, else 5, when ``None``.
+        statement_timeout: seconds a statement may run (``StatementTimeout`` past it), ``0`` for no bound;
+            ``WARP_DB_STATEMENT_TIMEOUT``, else 30, when ``None``.
         name: a prefix for the pools' names, in logs and errors.
     """
 
@@ -126,48 +234,81 @@ class Database:
         min_size: int = 1,
         max_size: int = 10,
         timeout: float = 10.0,
+        connect_timeout: float | None = None,
+        statement_timeout: float | None = None,
         name: str = "warp",
     ) -> None:
+        timeouts = resolve_timeouts(connect_timeout, statement_timeout)
         self._timeout = timeout
         self._max_size = max_size
-        self._write = self._pool(url, f"{name}-write", min_size, max_size, None)
-        self._read = self._pool(read_url, f"{name}-read", min_size, max_size, _read_only) if read_url else None
+        self._connect_timeout = max(2, math.ceil(timeouts.connect))
+        self._statement_timeout = timeouts.statement
+        self._answer_within = None if timeouts.statement is None else timeouts.statement + self._connect_timeout
+        self._write = self._pool(url, f"{name}-write", min_size, max_size, read_only=False)
+        self._read = self._pool(read_url, f"{name}-read", min_size, max_size, read_only=True) if read_url else None
+
+    @property
+    def connect_timeout(self) -> int:
+        """Seconds a new connection may take (whole seconds, 2 at least, as libpq counts them)."""
+        return self._connect_timeout
+
+    @property
+    def statement_timeout(self) -> float | None:
+        """Seconds a statement may run on the server, or ``None`` for no bound."""
+        return self._statement_timeout
 
     def _pool(
-        self,
-        url: str,
-        name: str,
-        min_size: int,
-        max_size: int,
-        configure: Callable[[Connection[Any]], None] | None,
-    ) -> ConnectionPool[Connection[Any]]:
-        options = conninfo_to_dict(url).get("options")
-        utc = f"{options} -c TimeZone=UTC" if options else "-c TimeZone=UTC"
+        self, url: str, name: str, min_size: int, max_size: int, *, read_only: bool
+    ) -> ConnectionPool[_BoundedConnection]:
+        options = [str(conninfo_to_dict(url).get("options") or ""), "-c TimeZone=UTC"]
+        if self._statement_timeout is not None:
+            options.append(f"-c statement_timeout={math.ceil(self._statement_timeout * 1000)}")
+        answer_within = self._answer_within
+
+        def configure(conn: _BoundedConnection) -> None:
+            conn.answer_within = answer_within
+            if read_only:
+                conn.set_read_only(True)
+
         return ConnectionPool(
             url,
             min_size=min_size,
             max_size=max_size,
             timeout=self._timeout,
             name=name,
-            kwargs={"options": utc},
+            connection_class=_BoundedConnection,
+            kwargs={"options": " ".join(o for o in options if o), "connect_timeout": str(self._connect_timeout)},
             configure=configure,
-            check=ConnectionPool.check_connection,
+            check=self._check,
             reset=_reset_session,
             open=False,
         )
 
+    def _check(self, conn: _BoundedConnection) -> None:
+        """The pool's check before lending: an empty query, answered within ``connect_timeout``."""
+        bound, conn.answer_within = conn.answer_within, float(self._connect_timeout)
+        try:
+            ConnectionPool.check_connection(conn)
+        finally:
+            conn.answer_within = bound
+
     def open(self) -> None:
-        """Open the pools and wait until each holds ``min_size`` connections (at most ``timeout`` seconds)."""
+        """Open the pools and wait until each holds ``min_size`` connections (at most ``timeout`` seconds).
+
+        Raises:
+            ConnectionUnavailable: a pool could not open its connections in time; every pool is closed again.
+        """
         for pool in self._pools():
             try:
                 pool.open(wait=True, timeout=self._timeout)
             except PoolTimeout as exc:
-                raise self._unavailable(pool) from exc
+                self.close()
+                raise self._unavailable(pool, opening=True) from exc
 
     def close(self) -> None:
         """Close the pools; connections lent out are closed when they come back."""
         for pool in self._pools():
-            pool.close()
+            pool.close(timeout=float(self._connect_timeout + 1))
 
     def __enter__(self) -> Self:
         self.open()
@@ -184,8 +325,10 @@ class Database:
 
         Raises:
             ConnectionUnavailable: no connection became free within ``timeout``.
+            ConnectionLost: the connection broke: inside the block, ``committed`` is ``False`` (nothing of it
+                was committed); during the ``COMMIT`` at its end, ``None`` (read back before doing it again).
         """
-        with self._lend(self._write) as conn:
+        with self._lend(self._write) as conn, _unit_of_work(conn):
             yield conn
 
     @contextmanager
@@ -194,23 +337,21 @@ class Database:
 
         Raises:
             ConnectionUnavailable: no connection became free within ``timeout``.
+            ConnectionLost: the connection broke (nothing was written: ``committed`` is ``False``).
         """
         if self._read is None:
             with self._lend(self._write) as conn:
                 conn.set_read_only(True)
                 try:
-                    yield conn
-                except BaseException:
-                    conn.rollback()
-                    raise
-                else:
-                    # A read-only transaction has nothing to undo; committing keeps the driver's prepared statements,
-                    # which a rollback would discard.
-                    conn.commit()
+                    with _unit_of_work(conn):
+                        # A read-only transaction has nothing to undo; committing keeps the driver's prepared
+                        # statements, which a rollback would discard.
+                        yield conn
                 finally:
-                    conn.set_read_only(False)
+                    if not conn.closed:
+                        conn.set_read_only(False)
         else:
-            with self._lend(self._read) as conn:
+            with self._lend(self._read) as conn, _unit_of_work(conn):
                 yield conn
 
     def transaction(
@@ -220,12 +361,19 @@ class Database:
         retries: int | None = None,
         policy: RetryPolicy | None = None,
     ) -> T:
-        """Run ``fn`` in a transaction of a write connection, retried on serialization failures and deadlocks."""
-        with self._lend(self._write) as conn:
-            return _attempts(conn, fn, _policy(retries, policy))
+        """Run ``fn`` in a transaction of a write connection, retried on serialization failures and deadlocks.
+
+        A connection that breaks before ``COMMIT`` is replaced and ``fn`` run again (it cannot have committed);
+        one that breaks during ``COMMIT`` raises ``ConnectionLost`` with ``committed`` ``None``, never retried.
+        """
+
+        def lend() -> AbstractContextManager[Connection[Any]]:
+            return self._lend(self._write)
+
+        return _attempts(lend, fn, _policy(retries, policy), renewable=True)
 
     @contextmanager
-    def _lend(self, pool: ConnectionPool[Connection[Any]]) -> Iterator[Connection[Any]]:
+    def _lend(self, pool: ConnectionPool[_BoundedConnection]) -> Iterator[Connection[Any]]:
         lent = False
         try:
             with pool.connection(timeout=self._timeout) as conn:
@@ -236,11 +384,36 @@ class Database:
                 raise
             raise self._unavailable(pool) from exc
 
-    def _unavailable(self, pool: ConnectionPool[Connection[Any]]) -> ConnectionUnavailable:
+    def _unavailable(self, pool: ConnectionPool[_BoundedConnection], *, opening: bool = False) -> ConnectionUnavailable:
+        if opening:
+            return ConnectionUnavailable(
+                f"pool {pool.name} could not open its connections within {self._timeout:g} s (each attempt "
+                f"given connect_timeout={self._connect_timeout} s): check that the database runs and answers"
+            )
         return ConnectionUnavailable(
             f"no connection of pool {pool.name} became free within {self._timeout:g} s (max_size={self._max_size}): "
             "raise max_size or timeout, keep transactions shorter, or check that the database answers"
         )
 
-    def _pools(self) -> builtins.list[ConnectionPool[Connection[Any]]]:
+    def _pools(self) -> builtins.list[ConnectionPool[_BoundedConnection]]:
         return [self._write] if self._read is None else [self._write, self._read]
+
+
+@contextmanager
+def _unit_of_work(conn: Connection[Any]) -> Iterator[None]:
+    """Commit when the block ends; a connection lost inside it or during the commit says which it was."""
+    try:
+        yield
+    except Exception as exc:
+        lost = connection_lost(exc, None if conn.autocommit else False)
+        if lost is None:
+            raise
+        if lost is exc:
+            raise
+        raise lost from exc
+    try:
+        conn.commit()
+    except psycopg.Error as exc:
+        error = translate(exc)
+        lost = connection_lost(error, None)
+        raise (lost or error) from exc

@@ -58,8 +58,10 @@ async def atomic(conn: AsyncConnection[Any], savepoint: str = _SAVEPOINT) -> Asy
     the block ends). Shared by the repositories and the domain services.
     """
     if conn.autocommit:
-        async with conn.transaction():
-            yield
+        # Its COMMIT translated too: a connection lost there is ConnectionLost, outcome unknown.
+        with translating():
+            async with conn.transaction():
+                yield
         return
     with translating():  # an aborted transaction refuses the savepoint itself (25P02)
         await conn.execute(f"SAVEPOINT {savepoint}")
@@ -107,7 +109,15 @@ async def execute_within(
 
 def own_transaction(conn: AsyncConnection[Any]) -> AbstractAsyncContextManager[object]:
     """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
-    return conn.transaction() if conn.autocommit else nullcontext()
+    return _committed_here(conn) if conn.autocommit else nullcontext()
+
+
+@asynccontextmanager
+async def _committed_here(conn: AsyncConnection[Any]) -> AsyncIterator[None]:
+    # Its COMMIT translated too: a connection lost there is ConnectionLost, outcome unknown.
+    with translating():
+        async with conn.transaction():
+            yield
 
 
 _OPEN_WRITE: LiteralString = "SAVEPOINT warp_repo_write"
@@ -687,8 +697,10 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         The audit trail gets one entry per call that wrote rows (action ``copy``, the count under
         ``metadata.rows``), not one per row.
         """
-        async with self._atomic():
-            return await self._copy(rows)
+        # The statements around the COPY stream translated too (a connection lost there is ConnectionLost).
+        with translating(self.model):
+            async with self._atomic():
+                return await self._copy(rows)
 
     async def _copy(self, rows: Iterable[CreateT | Mapping[str, Any]]) -> int:
         scope = self._scope

@@ -60,7 +60,8 @@ def atomic(conn: Connection[Any], savepoint: str = _SAVEPOINT) -> Iterator[None]
     the block ends). Shared by the repositories and the domain services.
     """
     if conn.autocommit:
-        with conn.transaction():
+        # Its COMMIT translated too: a connection lost there is ConnectionLost, outcome unknown.
+        with translating(), conn.transaction():
             yield
         return
     with translating():  # an aborted transaction refuses the savepoint itself (25P02)
@@ -109,7 +110,14 @@ def execute_within(
 
 def own_transaction(conn: Connection[Any]) -> AbstractContextManager[object]:
     """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
-    return conn.transaction() if conn.autocommit else nullcontext()
+    return _committed_here(conn) if conn.autocommit else nullcontext()
+
+
+@contextmanager
+def _committed_here(conn: Connection[Any]) -> Iterator[None]:
+    # Its COMMIT translated too: a connection lost there is ConnectionLost, outcome unknown.
+    with translating(), conn.transaction():
+        yield
 
 
 _OPEN_WRITE: LiteralString = "SAVEPOINT warp_repo_write"
@@ -680,7 +688,8 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
         The audit trail gets one entry per call that wrote rows (action ``copy``, the count under
         ``metadata.rows``), not one per row.
         """
-        with self._atomic():
+        # The statements around the COPY stream translated too (a connection lost there is ConnectionLost).
+        with translating(self.model), self._atomic():
             return self._copy(rows)
 
     def _copy(self, rows: Iterable[CreateT | Mapping[str, Any]]) -> int:

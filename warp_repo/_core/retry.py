@@ -5,6 +5,10 @@ conflicts with a concurrent one, and with 40P01 on a deadlock. Nothing is wrong 
 unit of work again, from ``BEGIN``, succeeds. ``transaction(conn_or_pool, fn)`` (sync, in ``database_sync``) and
 ``async_transaction`` (in ``database_async``) do that; this module holds what they share and does no I/O: which
 errors are worth a retry and how long to wait before each one.
+
+A lost connection is worth a retry only when the unit of work is known not to have committed
+(``ConnectionLost.committed is False``: it broke before ``COMMIT``) and a new connection can be had (a pool);
+when it broke during ``COMMIT`` the outcome is unknown, and running the work again could do it twice.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from warp_repo.errors import RETRYABLE, QueryError, SerializationFailure
+from warp_repo.errors import RETRYABLE, ConnectionLost, QueryError, SerializationFailure, translate
 
-__all__ = ["RetryPolicy", "gave_up", "is_retryable", "not_idle_error"]
+__all__ = ["RetryPolicy", "connection_lost", "gave_up", "is_retryable", "lost_before_commit", "not_idle_error"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,30 @@ def is_retryable(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__
     return False
+
+
+def connection_lost(exc: BaseException, committed: bool | None) -> ConnectionLost | None:
+    """``exc`` as a :class:`ConnectionLost` that says what is known of the outcome, or ``None`` if it is no loss.
+
+    Args:
+        exc: what a unit of work or its ``COMMIT`` raised: a ``ConnectionLost`` already (its ``committed`` is
+            set from the caller's knowledge, which is better than the statement's), or a driver error.
+        committed: ``False`` when it was raised before ``COMMIT`` was sent, ``None`` during ``COMMIT``.
+    """
+    if isinstance(exc, ConnectionLost):
+        exc.committed = committed
+        return exc
+    if isinstance(exc, psycopg.Error):
+        error = translate(exc)
+        if isinstance(error, ConnectionLost):
+            error.committed = committed
+            return error
+    return None
+
+
+def lost_before_commit(exc: BaseException) -> bool:
+    """Whether ``exc`` is a lost connection after which the unit of work is known not to have committed."""
+    return isinstance(exc, ConnectionLost) and exc.committed is False
 
 
 def gave_up(exc: BaseException, attempts: int) -> SerializationFailure:
