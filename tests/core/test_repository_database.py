@@ -12,9 +12,11 @@ import pytest
 from psycopg import errors as pg_errors
 
 from warp_models import OrganizationCreate
+from warp_models.errors import ConfigurationError
 from warp_repo._core.database_async import AsyncDatabase
 from warp_repo._core.database_sync import Database
 from warp_repo._core.retry import RetryPolicy
+from warp_repo._settings import Timeouts, resolve_timeouts
 from warp_repo.errors import ConnectionUnavailable, TransactionStateError
 from warp_repo.repos import AsyncOrganizationRepo, OrganizationRepo
 
@@ -138,3 +140,24 @@ def test_the_async_database_behaves_the_same(database_url: str, admin_url: str) 
 
     assert asyncio.run(scenario()) == (True, "on")
     assert committed(admin_url, name) == 1
+
+
+def test_timeouts_come_from_the_argument_then_the_environment_then_the_defaults(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert resolve_timeouts(environ={}) == Timeouts(connect=5.0, statement=30.0)
+    env = {"WARP_DB_CONNECT_TIMEOUT": "3", "WARP_DB_STATEMENT_TIMEOUT": "0"}
+    assert resolve_timeouts(environ=env) == Timeouts(connect=3.0, statement=None)
+    assert resolve_timeouts(7, 1.5, environ=env) == Timeouts(connect=7.0, statement=1.5)
+    with pytest.raises(ConfigurationError, match="WARP_DB_STATEMENT_TIMEOUT"):
+        resolve_timeouts(environ={"WARP_DB_STATEMENT_TIMEOUT": "soon"})
+    with pytest.raises(ConfigurationError, match="above 0"):
+        resolve_timeouts(0)
+    monkeypatch.setenv("WARP_DB_STATEMENT_TIMEOUT", "4.5")
+    with Database(database_url, max_size=1, timeout=5, connect_timeout=1) as db, db.connection() as conn:
+        row = conn.execute("SELECT current_setting('statement_timeout')").fetchone()
+    assert row == ("4500ms",)
+    assert (db.connect_timeout, db.statement_timeout) == (2, 4.5), "libpq counts connect_timeout from 2 s"
+    with Database(database_url, max_size=1, timeout=5, statement_timeout=0) as db, db.connection() as conn:
+        row = conn.execute("SELECT current_setting('statement_timeout')").fetchone()
+    assert row == ("0",)
