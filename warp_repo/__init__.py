@@ -12,10 +12,12 @@ from warp_repo._core.cursor import (
 )
 from warp_repo._core.database_async import (
     AsyncDatabase,
+    AsyncDatabaseSession,
     async_transaction,
 )
 from warp_repo._core.database_sync import (
     Database,
+    DatabaseSession,
     transaction,
 )
 from warp_repo._core.repository_async import (
@@ -103,6 +105,7 @@ __all__ = [
     "AsyncCallRecords",
     "AsyncCdrRepo",
     "AsyncDatabase",
+    "AsyncDatabaseSession",
     "AsyncE911AddressRepo",
     "AsyncInvoiceRepo",
     "AsyncLcrRateRepo",
@@ -133,6 +136,7 @@ __all__ = [
     "ChannelState",
     "ColumnRef",
     "Database",
+    "DatabaseSession",
     "DeckLoad",
     "E911AddressRepo",
     "Eq",

@@ -9,13 +9,22 @@ least); a statement runs at most ``statement_timeout`` seconds on the server, wh
 drops packets silently) is given ``statement_timeout + connect_timeout`` seconds, after which the connection is
 closed and the call raises ``ConnectionLost``. A lost connection says whether the transaction is known not to
 have committed (it broke before ``COMMIT``: ``committed is False``) or may have (during ``COMMIT``: ``None``).
+
+Reads may go to a replica (``read_url``). A replica replays the primary's WAL a little later, so a read right
+after a write may not see it; a ``DatabaseSession`` (``db.session(token)``) carries the WAL position of its last
+commit (a short string, ``token``, that a service can keep in a session cookie between requests), and its reads
+wait, at most ``replica_wait`` seconds, until the replica has replayed that position, else read from the
+primary. A replica that cannot lend a connection within ``replica_wait`` is skipped the same way. Each fallback
+is logged (logger ``warp_repo.database``) and counted (``read_fallbacks``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import builtins
+import logging
 import math
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -38,10 +47,34 @@ from warp_repo._core.retry import (
     not_idle_error,
 )
 from warp_repo._settings import resolve_timeouts
-from warp_repo.errors import ConnectionUnavailable, _ServerNotAnswering, translate
+from warp_repo.errors import ConnectionUnavailable, QueryError, _ServerNotAnswering, translate
 
 T = TypeVar("T")
 RV = TypeVar("RV")
+
+_log = logging.getLogger("warp_repo.database")
+
+_WAL_POSITION = "SELECT pg_current_wal_lsn()::text"
+"""Where the primary's WAL ends: read right after a COMMIT, it is at or past that commit's record."""
+_REPLAYED = "SELECT coalesce(pg_last_wal_replay_lsn() >= %s::pg_lsn, NOT pg_is_in_recovery())"
+"""Whether a replica has replayed a position (a server that is not in recovery has everything it wrote)."""
+_LSN = re.compile(r"([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})")
+_REPLAY_POLL = 0.01
+
+
+def wal_position(token: str) -> int:
+    """The WAL position a read-your-writes token names, as a number (tokens compare by it).
+
+    Raises:
+        QueryError: the token is not a WAL position (``16/B374D848``): it was altered or is not one.
+    """
+    match = _LSN.fullmatch(token)
+    if match is None:
+        raise QueryError(
+            f"{token[:40]!r} is not a read-your-writes token (a WAL position such as '16/B374D848'): "
+            "pass back the DatabaseSession.token the SDK gave, unchanged"
+        )
+    return (int(match[1], 16) << 32) + int(match[2], 16)
 
 
 def _answered_within(gen: PQGen[RV], limit: float) -> Generator[Any, Any, RV]:
@@ -141,6 +174,7 @@ async def _attempts(
     policy: RetryPolicy,
     *,
     renewable: bool,
+    on_commit: Callable[[AsyncConnection[Any]], Awaitable[None]] | None = None,
 ) -> T:
     """Run ``fn`` until it commits: again after a lost race, and (``renewable``) after a connection lost early."""
     attempt = 0
@@ -148,7 +182,10 @@ async def _attempts(
         attempt += 1
         try:
             async with lend() as conn:
-                return await _attempt(conn, fn)
+                result = await _attempt(conn, fn)
+                if on_commit is not None:
+                    await on_commit(conn)
+                return result
         except Exception as exc:
             again = is_retryable(exc) or (renewable and lost_before_commit(exc))
             if not again:
@@ -222,6 +259,8 @@ class AsyncDatabase:
         connect_timeout: seconds a new connection may take; ``WARP_DB_CONNECT_TIMEOUT``, else 5, when ``None``.
         statement_timeout: seconds a statement may run (``StatementTimeout`` past it), ``0`` for no bound;
             ``WARP_DB_STATEMENT_TIMEOUT``, else 30, when ``None``.
+        replica_wait: seconds a read of ``read_url`` may wait for a connection of the replica, or for the replica
+            to replay a session's last commit, before it reads from the primary instead.
         name: a prefix for the pools' names, in logs and errors.
     """
 
@@ -235,10 +274,13 @@ class AsyncDatabase:
         timeout: float = 10.0,
         connect_timeout: float | None = None,
         statement_timeout: float | None = None,
+        replica_wait: float = 1.0,
         name: str = "warp",
     ) -> None:
         timeouts = resolve_timeouts(connect_timeout, statement_timeout)
         self._timeout = timeout
+        self._replica_wait = replica_wait
+        self._fallbacks = 0
         self._max_size = max_size
         self._connect_timeout = max(2, math.ceil(timeouts.connect))
         self._statement_timeout = timeouts.statement
@@ -255,6 +297,22 @@ class AsyncDatabase:
     def statement_timeout(self) -> float | None:
         """Seconds a statement may run on the server, or ``None`` for no bound."""
         return self._statement_timeout
+
+    @property
+    def read_fallbacks(self) -> int:
+        """How many reads meant for the replica went to the primary (replica behind, or unavailable)."""
+        return self._fallbacks
+
+    def session(self, token: str | None = None) -> AsyncDatabaseSession:
+        """A caller's session: its reads see its own commits, even on a replica (see ``AsyncDatabaseSession``).
+
+        Args:
+            token: the ``token`` of an earlier session of the same caller (kept in a cookie, say), or ``None``.
+
+        Raises:
+            QueryError: the token is not one the SDK gave.
+        """
+        return AsyncDatabaseSession(self, token)
 
     def _pool(
         self, url: str, name: str, min_size: int, max_size: int, *, read_only: bool
@@ -331,27 +389,80 @@ class AsyncDatabase:
             yield conn
 
     @asynccontextmanager
-    async def read_connection(self) -> AsyncIterator[AsyncConnection[Any]]:
+    async def read_connection(self, after: str | None = None) -> AsyncIterator[AsyncConnection[Any]]:
         """A read-only connection of the read pool (the write pool when there is no replica).
+
+        With a replica, the read goes to the primary instead when the replica lends no connection within
+        ``replica_wait`` seconds, or (``after`` given) has not replayed that WAL position within ``replica_wait``;
+        each such fallback is logged and counted in ``read_fallbacks``.
+
+        Args:
+            after: a read-your-writes token (``AsyncDatabaseSession.token``): the read sees at least that commit.
 
         Raises:
             ConnectionUnavailable: no connection became free within ``timeout``.
             ConnectionLost: the connection broke (nothing was written: ``committed`` is ``False``).
+            QueryError: ``after`` is not a token the SDK gave.
         """
-        if self._read is None:
-            async with self._lend(self._write) as conn:
-                await conn.set_read_only(True)
-                try:
-                    async with _unit_of_work(conn):
-                        # A read-only transaction has nothing to undo; committing keeps the driver's prepared
-                        # statements, which a rollback would discard.
-                        yield conn
-                finally:
-                    if not conn.closed:
-                        await conn.set_read_only(False)
-        else:
-            async with self._lend(self._read) as conn, _unit_of_work(conn):
-                yield conn
+        async with self._read_on(after, replica=True) as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _read_on(self, after: str | None, *, replica: bool) -> AsyncIterator[AsyncConnection[Any]]:
+        if after is not None:
+            wal_position(after)
+        if self._read is not None and replica:
+            async with self._replica(self._read, after) as standby:
+                if standby is not None:
+                    async with _unit_of_work(standby):
+                        yield standby
+                    return
+        async with self._lend(self._write) as conn:
+            await conn.set_read_only(True)
+            try:
+                async with _unit_of_work(conn):
+                    # A read-only transaction has nothing to undo; committing keeps the driver's prepared
+                    # statements, which a rollback would discard.
+                    yield conn
+            finally:
+                if not conn.closed:
+                    await conn.set_read_only(False)
+
+    @asynccontextmanager
+    async def _replica(
+        self, pool: AsyncConnectionPool[_BoundedConnection], after: str | None
+    ) -> AsyncIterator[AsyncConnection[Any] | None]:
+        """A connection of the replica that has replayed ``after``, or ``None`` (logged) to read from the primary."""
+        lent = False
+        try:
+            async with pool.connection(timeout=self._replica_wait) as conn:
+                caught_up = after is None or await self._replayed(conn, after)
+                lent = True
+                if not caught_up:
+                    self._fall_back(f"the replica had not replayed {after} within {self._replica_wait:g} s")
+                yield conn if caught_up else None
+        except (PoolTimeout, psycopg.Error) as exc:
+            if lent:
+                raise
+            self._fall_back(f"the replica is unavailable ({type(exc).__name__}: {exc})")
+            yield None
+
+    async def _replayed(self, conn: AsyncConnection[Any], after: str) -> bool:
+        """Wait, at most ``replica_wait`` seconds, until the replica has replayed ``after``."""
+        deadline = time.monotonic() + self._replica_wait
+        while True:
+            cur = await conn.execute(_REPLAYED, (after,))
+            row = await cur.fetchone()
+            await conn.commit()  # each poll in a transaction of its own, so the next one sees newer replay
+            if row is not None and row[0]:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(_REPLAY_POLL)
+
+    def _fall_back(self, reason: str) -> None:
+        self._fallbacks += 1
+        _log.warning("read on the primary instead of the replica: %s", reason)
 
     async def transaction(
         self,
@@ -365,11 +476,18 @@ class AsyncDatabase:
         A connection that breaks before ``COMMIT`` is replaced and ``fn`` run again (it cannot have committed);
         one that breaks during ``COMMIT`` raises ``ConnectionLost`` with ``committed`` ``None``, never retried.
         """
+        return await self._transaction(fn, _policy(retries, policy), None)
 
+    async def _transaction(
+        self,
+        fn: Callable[[AsyncConnection[Any]], Awaitable[T]],
+        policy: RetryPolicy,
+        on_commit: Callable[[AsyncConnection[Any]], Awaitable[None]] | None,
+    ) -> T:
         def lend() -> AbstractAsyncContextManager[AsyncConnection[Any]]:
             return self._lend(self._write)
 
-        return await _attempts(lend, fn, _policy(retries, policy), renewable=True)
+        return await _attempts(lend, fn, policy, renewable=True, on_commit=on_commit)
 
     @asynccontextmanager
     async def _lend(self, pool: AsyncConnectionPool[_BoundedConnection]) -> AsyncIterator[AsyncConnection[Any]]:
@@ -400,8 +518,79 @@ class AsyncDatabase:
         return [self._write] if self._read is None else [self._write, self._read]
 
 
+class AsyncDatabaseSession:
+    """One caller's reads and writes, its reads seeing its own commits even when they go to a replica.
+
+    After each commit of the session (``connection()``, ``transaction()``), the session keeps the primary's WAL
+    position (one more round trip on the same connection); its reads (``read_connection()``) then wait, at most
+    the database's ``replica_wait``, until the replica has replayed it, else read from the primary. ``token``
+    is that position as a short string: keep it between requests (a cookie) and pass it to ``db.session(token)``
+    so that the next request reads its writes too. SQLAlchemy and Django offer nothing of the kind: a read routed
+    to a replica there may miss the caller's own write.
+
+    Args:
+        db: the database.
+        token: the ``token`` of an earlier session, or ``None``.
+
+    Raises:
+        QueryError: the token is not one the SDK gave.
+    """
+
+    def __init__(self, db: AsyncDatabase, token: str | None = None) -> None:
+        if token is not None:
+            wal_position(token)
+        self._db = db
+        self._token = token
+        self._position_lost = False
+
+    @property
+    def token(self) -> str | None:
+        """The WAL position of the session's last commit (``16/B374D848``), or ``None`` before any."""
+        return self._token
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection[Any]]:
+        """``AsyncDatabase.connection()``, remembering the commit's position."""
+        async with self._db._lend(self._db._write) as conn, _unit_of_work(conn, self._remember):
+            yield conn
+
+    @asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[AsyncConnection[Any]]:
+        """``AsyncDatabase.read_connection()`` that sees the session's commits."""
+        async with self._db._read_on(self._token, replica=not self._position_lost) as conn:
+            yield conn
+
+    async def transaction(
+        self,
+        fn: Callable[[AsyncConnection[Any]], Awaitable[T]],
+        *,
+        retries: int | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> T:
+        """``AsyncDatabase.transaction()``, remembering the commit's position."""
+        return await self._db._transaction(fn, _policy(retries, policy), self._remember)
+
+    async def _remember(self, conn: AsyncConnection[Any]) -> None:
+        # The commit is done: a failure here must not undo it in the caller's eyes. Without the position, the
+        # session reads from the primary until its next commit tells it again.
+        try:
+            cur = await conn.execute(_WAL_POSITION)
+            row = await cur.fetchone()
+            await conn.commit()
+        except psycopg.Error as exc:
+            self._position_lost = True
+            _log.warning("the WAL position of a commit could not be read (%s): reads go to the primary", exc)
+            return
+        self._position_lost = False
+        position = str(row[0]) if row is not None else None
+        if position is not None and (self._token is None or wal_position(position) > wal_position(self._token)):
+            self._token = position
+
+
 @asynccontextmanager
-async def _unit_of_work(conn: AsyncConnection[Any]) -> AsyncIterator[None]:
+async def _unit_of_work(
+    conn: AsyncConnection[Any], on_commit: Callable[[AsyncConnection[Any]], Awaitable[None]] | None = None
+) -> AsyncIterator[None]:
     """Commit when the block ends; a connection lost inside it or during the commit says which it was."""
     try:
         yield
@@ -418,3 +607,5 @@ async def _unit_of_work(conn: AsyncConnection[Any]) -> AsyncIterator[None]:
         error = translate(exc)
         lost = connection_lost(error, None)
         raise (lost or error) from exc
+    if on_commit is not None:
+        await on_commit(conn)
