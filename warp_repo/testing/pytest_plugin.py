@@ -17,8 +17,8 @@ Fixtures
                            each test; ``warp_redis_url`` is the same database as a URL.
     ``warp_database``      (session) the :class:`~warp_repo.testing.TestDatabase`: names, URLs and roles;
                            ``async with warp_database.async_transaction() as aconn`` for async tests.
-    ``warp_rate_deck``     (session) a rate deck in ``lcr_rates``, committed once: the application role may only
-                           read that shared table.
+    ``warp_rate_deck``     (session) a rate deck of three carriers in ``lcr_rates``, committed once: the
+                           application role may only read that shared table.
 
 Types of the fixtures, for annotated tests (``mypy --strict``)
     ``warp_db: psycopg.Connection[Any]``, ``warp_factory: Factories``, ``warp_tenant: Tenant``,
@@ -279,13 +279,15 @@ def warp_tenant(warp_factory: Factories) -> Tenant:
 
 @pytest.fixture(scope="session")
 def warp_rate_deck(warp_database: TestDatabase, pytestconfig: pytest.Config) -> RateDeck:
-    """A rate deck of 300 prefixes, committed once: shared reference data the application role only reads."""
+    """A rate deck of 300 prefixes from three carriers, committed once: shared data the application only reads."""
     with psycopg.connect(warp_database.admin_url) as conn:
         # Writing lcr_rates takes the platform reach (migration 008); an administrator that is no superuser needs it.
         conn.execute("SELECT set_config('warp.platform', 'on', true)")
         from warp_repo.testing import Factories
 
         factories = Factories(_seed(pytestconfig), conn=conn)
+        for _ in range(3):  # the carriers whose prices the deck holds (the rates draw from them)
+            factories.organization.create(tier="wholesale", status="active")
         return factories.lcr_rate.batch(300)
 
 
