@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -110,6 +111,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Site]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
+        try:
+            socket.create_connection(("127.0.0.1", site.port), timeout=2).close()
+        except OSError as exc:
+            pytest.skip(f"no loopback network here ({exc}): the browser cannot reach the site's local server")
         yield site
     finally:
         server.shutdown()
