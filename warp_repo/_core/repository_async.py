@@ -168,7 +168,12 @@ _AUDIT_TABLE = "audit_logs"
 
 
 class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
-    """Typed access to one table through an ``AsyncConnection``; rows come back validated as ``RowT``.
+    """Typed access to one table through an ``AsyncConnection``; rows come back as ``RowT`` models.
+
+    Rows read are built the trusted way (``Row.from_db_trusted``: what was validated on its way in is not validated
+    again, a value outside the model's types is refused); ``validate_reads=True`` (or the class attribute)
+    validates them in full, for tables other systems write. Rows returned by a write are always validated, before
+    the write's effects can stay: one that does not fit undoes the write and raises ``RowNotWritten``.
 
     Subclasses name the table's three models once, as type arguments (see ``warp_repo.repos``). Statements run in
     the caller's transaction and are never committed here (on an autocommit connection, a call of several
@@ -220,7 +225,8 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
         with translating(self.model):
             async with self._conn.cursor(row_factory=self._rows()) as cur:
                 await self._execute(cur, stmt, params, scope, platform)
-                return await cur.fetchall()
+                with _sql.collector_paused(cur.rowcount):
+                    return await cur.fetchall()
 
     async def _scalar(self, stmt: Statement, params: dict[str, Any], scope: UUID | None, platform: bool = False) -> Any:
         with translating(self.model):

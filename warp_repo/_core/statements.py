@@ -9,9 +9,11 @@ parameter, and identifiers come from the model declarations only.
 from __future__ import annotations
 
 import functools
+import gc
 import typing
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Generic, LiteralString, TypeVar, cast
@@ -920,6 +922,28 @@ def at_row(exc: ValidationError, index: int, model: type[BaseModel]) -> Validati
         details.append({"type": kind, "loc": (index, *error["loc"]), "input": error["input"]})
     hide = bool(model.model_config.get("hide_input_in_errors", False))
     return ValidationError.from_exception_data(f"{model.__name__} (row {index})", details, hide_input=hide)
+
+
+_PAUSE_FROM_ROWS = 1000
+
+
+@contextmanager
+def collector_paused(rows: int) -> Iterator[None]:
+    """The cyclic garbage collector paused while the ``rows`` models of one result are built, when there are many.
+
+    Models of stored rows hold no reference cycles, so a collection during the build finds nothing to free; yet
+    CPython walks the young objects every 700 allocations and the older ones as the result grows, which took a
+    third of the client's time of a 20 000-row read. Collections resume once the rows are built; a collector the
+    application has switched off stays off.
+    """
+    if rows < _PAUSE_FROM_ROWS or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def rows_of(model: type[RowT], validate: bool = False) -> BaseRowFactory[RowT]:
