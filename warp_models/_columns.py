@@ -14,7 +14,7 @@ import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv6Address
-from typing import Annotated, Any, ClassVar, Optional, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, Optional, TypeVar, Union, get_args, get_origin
 
 import annotated_types as at
 import sqlalchemy as sa
@@ -312,12 +312,26 @@ class Col:
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         """Apply the SQL type's limits to the Python type, keeping ``None`` when the type allows it."""
         constraints = self.type.constraints()
+        inner, nullable = split_optional(source)
+        if isinstance(self.type, Jsonb) and _names_only(inner):
+            constraints = ()  # a list of declared names: storable by construction, nothing to walk
         if not constraints:
             return handler(source)
-        inner, nullable = split_optional(source)
         limited: Any = Annotated[inner, *constraints]
         # Through ``handler``, so that annotations written before this one (a pattern, a bound) still apply.
         return handler(Optional[limited] if nullable else limited)  # noqa: UP045
+
+
+def _names_only(tp: Any) -> bool:
+    """Whether ``tp`` is a list of names from a closed set (``list[Codec]``): ASCII words, NUL-free, storable."""
+    if get_origin(tp) is not list:
+        return False
+    item = get_args(tp)[0]
+    while get_origin(item) is Annotated:
+        item = get_args(item)[0]
+    if get_origin(item) is not Literal:
+        return False
+    return all(isinstance(v, str) and v.isascii() and v.isprintable() for v in get_args(item))
 
 
 def split_optional(tp: Any) -> tuple[Any, bool]:

@@ -43,6 +43,9 @@ UtcDateTime = Annotated[datetime, AfterValidator(as_utc_validator)]
 
 def to_db_timestamp(value: datetime) -> datetime:
     """The naive-UTC value stored in a ``TIMESTAMP`` column."""
-    if value.tzinfo is None:
+    zone = value.tzinfo
+    if zone is None:
         return value
+    if zone is UTC:  # what validated models hold: no conversion to make
+        return value.replace(tzinfo=None)
     return value.astimezone(UTC).replace(tzinfo=None)
