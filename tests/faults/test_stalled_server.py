@@ -68,7 +68,7 @@ def test_opening_a_database_on_a_stalled_server_fails_in_time_and_leaves_no_thre
     with pytest.raises(ConnectionUnavailable, match="connect_timeout"):
         db.open()
     elapsed = time.monotonic() - started
-    assert elapsed < 3.0 + CONNECT + SLACK, elapsed
+    assert elapsed < 3.0 + CONNECT + 2.0, elapsed  # the pool's wait, then its worker's last connect attempt
     assert pool_threads("stalled-open") == []
 
 
