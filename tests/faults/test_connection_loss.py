@@ -95,9 +95,10 @@ def test_a_server_killed_under_a_lent_connection_is_connection_lost_and_the_pool
             killed_under(db)
         assert time.monotonic() - started[0] < BOUND
         assert raised.value.committed is False
-        with db.connection() as conn:  # the broken connection was discarded, a new one is lent
-            assert LcrRateRepo(conn).count() >= 0
+        with db.connection() as conn:  # the broken connection was discarded, a new one is lent and works
+            LcrRateRepo(conn).insert(next(rates("after-the-kill", 1)))
     assert stored(running, "killed-lent") == 0
+    assert stored(running, "after-the-kill") == 1
 
 
 def test_a_restart_ends_lent_sessions_with_connection_lost_57p01(running: PrivateServer) -> None:
