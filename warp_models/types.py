@@ -202,7 +202,8 @@ def _canonical_codec(value: object) -> object:
 Codec = Annotated[CodecName, BeforeValidator(_canonical_codec)]
 """An RTP payload format a trunk may offer (the seed's default is ``PCMU, PCMA, G722``). SDP encoding names are
 case-insensitive (RFC 4855), so ``opus`` or ``pcmu`` are accepted and stored in the canonical spelling (``OPUS``,
-``PCMU``)."""
+``PCMU``). Type checkers see the canonical names only: names parsed from an SDP offer (``list[str]``) go through
+``SipTrunkCreate.model_validate({...})``, which accepts any spelling and refuses unknown formats."""
 
 Permission = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z][a-z_]*:(read|write|admin|\*))$")]
 """An API permission: ``resource:action`` (``trunks:read``, ``numbers:*``) or ``*`` for everything."""
