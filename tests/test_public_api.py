@@ -40,7 +40,8 @@ def isort_order(name: str) -> tuple[int, str]:
 
 
 def test_the_public_modules_are_the_documented_ones() -> None:
-    domains = ("organizations", "trunks", "numbers", "routing", "cdrs", "billing", "messaging")
+    domains: tuple[str, ...] = ("organizations", "trunks", "numbers", "routing", "cdrs", "billing", "messaging")
+    domains = (*domains, "extensions", "devices", "voicemail", "access")
     expected = {"warp_models", "warp_models.errors", "warp_models.types", *(f"warp_models.{d}" for d in domains)}
     expected |= {"warp_repo", "warp_repo.errors", "warp_repo.repos", *(f"warp_repo.{d}" for d in domains)}
     expected |= {"warp_repo.audit", "warp_repo.cache", "warp_repo.migrations", "warp_repo.secrets"}
@@ -69,6 +70,6 @@ def test_every_table_has_its_three_shapes_and_two_repositories() -> None:
     for row in warp_models.TABLES.values():
         for suffix in ("", "Create", "Update"):
             assert f"{row.__name__}{suffix}" in warp_models.__all__
-    assert len(warp_repo.REPOSITORIES) == len(warp_repo.ASYNC_REPOSITORIES) == 18
+    assert len(warp_repo.REPOSITORIES) == len(warp_repo.ASYNC_REPOSITORIES) == 29
     assert warp_repo.TrunkRepo is warp_repo.trunks.TrunkRepo
     assert warp_repo.AsyncTrunks is warp_repo.trunks.AsyncTrunks

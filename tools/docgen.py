@@ -703,6 +703,10 @@ _PALETTE = {
     "cdrs": "#b83b35",
     "billing": "#2a7f7a",
     "messaging": "#7f5a44",
+    "extensions": "#4f6b2a",
+    "devices": "#5b5fa8",
+    "voicemail": "#a83f6f",
+    "access": "#6b6b2a",
 }
 _FOREIGN = "#7a7a7a"
 _LEGEND = (

@@ -7,6 +7,14 @@ reference docs derive from those declarations.
 from warp_models import _domains  # noqa: F401  (registers the tables in foreign-key order)
 from warp_models._base import TABLES, Column, Create, Row, Update
 from warp_models._metadata import metadata, table_of
+from warp_models.access import (
+    ApiAuditLog,
+    ApiAuditLogCreate,
+    ApiAuditLogUpdate,
+    PermissionMatrix,
+    PermissionMatrixCreate,
+    PermissionMatrixUpdate,
+)
 from warp_models.billing import (
     BillingAccount,
     BillingAccountCreate,
@@ -21,6 +29,28 @@ from warp_models.billing import (
     UsageRecordUpdate,
 )
 from warp_models.cdrs import Cdr, CdrCreate, CdrUpdate
+from warp_models.devices import (
+    Device,
+    DeviceConfiguration,
+    DeviceConfigurationCreate,
+    DeviceConfigurationUpdate,
+    DeviceCreate,
+    DeviceHealthMetric,
+    DeviceHealthMetricCreate,
+    DeviceHealthMetricUpdate,
+    DeviceUpdate,
+    FirmwareVersion,
+    FirmwareVersionCreate,
+    FirmwareVersionUpdate,
+)
+from warp_models.extensions import (
+    DialPlan,
+    DialPlanCreate,
+    DialPlanUpdate,
+    Extension,
+    ExtensionCreate,
+    ExtensionUpdate,
+)
 from warp_models.messaging import (
     Message,
     MessageCreate,
@@ -76,12 +106,26 @@ from warp_models.trunks import (
     TrunkRegistrationCreate,
     TrunkRegistrationUpdate,
 )
+from warp_models.voicemail import (
+    VoicemailBox,
+    VoicemailBoxCreate,
+    VoicemailBoxUpdate,
+    VoicemailMessage,
+    VoicemailMessageCreate,
+    VoicemailMessageUpdate,
+    VoicemailTranscription,
+    VoicemailTranscriptionCreate,
+    VoicemailTranscriptionUpdate,
+)
 
 __version__ = "0.1.0"
 """The release; the package metadata's version is read from this line (``warp-db --version`` prints it)."""
 
 __all__ = [
     "TABLES",
+    "ApiAuditLog",
+    "ApiAuditLogCreate",
+    "ApiAuditLogUpdate",
     "ApiKey",
     "ApiKeyCreate",
     "ApiKeyUpdate",
@@ -97,9 +141,27 @@ __all__ = [
     "CdrUpdate",
     "Column",
     "Create",
+    "Device",
+    "DeviceConfiguration",
+    "DeviceConfigurationCreate",
+    "DeviceConfigurationUpdate",
+    "DeviceCreate",
+    "DeviceHealthMetric",
+    "DeviceHealthMetricCreate",
+    "DeviceHealthMetricUpdate",
+    "DeviceUpdate",
+    "DialPlan",
+    "DialPlanCreate",
+    "DialPlanUpdate",
     "E911Address",
     "E911AddressCreate",
     "E911AddressUpdate",
+    "Extension",
+    "ExtensionCreate",
+    "ExtensionUpdate",
+    "FirmwareVersion",
+    "FirmwareVersionCreate",
+    "FirmwareVersionUpdate",
     "Invoice",
     "InvoiceCreate",
     "InvoiceUpdate",
@@ -119,6 +181,9 @@ __all__ = [
     "OrganizationSettingsCreate",
     "OrganizationSettingsUpdate",
     "OrganizationUpdate",
+    "PermissionMatrix",
+    "PermissionMatrixCreate",
+    "PermissionMatrixUpdate",
     "PhoneNumber",
     "PhoneNumberCreate",
     "PhoneNumberUpdate",
@@ -145,6 +210,15 @@ __all__ = [
     "User",
     "UserCreate",
     "UserUpdate",
+    "VoicemailBox",
+    "VoicemailBoxCreate",
+    "VoicemailBoxUpdate",
+    "VoicemailMessage",
+    "VoicemailMessageCreate",
+    "VoicemailMessageUpdate",
+    "VoicemailTranscription",
+    "VoicemailTranscriptionCreate",
+    "VoicemailTranscriptionUpdate",
     "metadata",
     "table_of",
 ]

@@ -35,7 +35,7 @@ from psycopg import sql
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from warp_models import TABLES
+from warp_models import TABLES, ExtensionCreate
 from warp_repo.repos import OrganizationRepo
 from warp_repo.secrets import (
     API_KEY_PEPPERS_VARIABLE,
@@ -257,9 +257,62 @@ class _Seeder:
         self._each(
             "messaging_campaigns", self.tenants, lambda plan, org: self._repeat(f.messaging_campaign, plan, org, 0, 2)
         )
+        self._seed_000_domains()
         weights = [rng.lognormvariate(0, 1) for _ in self.tenants]
         self._stream("messages", _shares(MESSAGES_PER_TENANT * len(self.tenants), weights))
         self._stream("cdrs", _shares(CDRS_PER_TENANT * len(self.tenants), weights))
+
+    def _seed_000_domains(self) -> None:
+        """Extensions and dial plans, devices and their health, voicemail, permissions and API calls."""
+        f, tenants = self.factories, self.tenants
+        self._each("extensions", tenants, lambda plan, org: self._repeat(f.extension, plan, org, 3, 12))
+        self._each("dial_plans", tenants, lambda plan, org: self._repeat(f.dial_plan, plan, org, 3, 8))
+        self._each(
+            "device_configurations", tenants, lambda plan, org: self._repeat(f.device_configuration, plan, org, 1, 3)
+        )
+        self._each(
+            "firmware_versions", self.carriers[:1], lambda plan, _org: [f.firmware_version.add(plan) for _ in range(8)]
+        )
+        self._each("devices", tenants, lambda plan, org: self._repeat(f.device, plan, org, 2, 10))
+        self._each("device_health_metrics", tenants, self._health)
+        self._each("voicemail_boxes", tenants, self._boxes)
+        self._each("voicemail_messages", tenants, self._voicemails)
+        self._each("voicemail_transcriptions", tenants, self._transcriptions)
+        self._each(
+            "permission_matrices", tenants, lambda plan, org: self._repeat(f.permission_matrix, plan, org, 20, 40)
+        )
+        self._each("api_audit_logs", tenants, lambda plan, org: self._repeat(f.api_audit_log, plan, org, 20, 60))
+
+    def _health(self, plan: Plan, org: UUID) -> None:
+        f = self.factories
+        for device in f.known_ids("devices", org):
+            for _ in range(f.random.randint(1, 4)):
+                f.device_health_metric.add(plan, org_id=org, device_id=device)
+
+    def _boxes(self, plan: Plan, org: UUID) -> None:
+        f = self.factories
+        for extension in f._known.of("extensions", org):
+            if (
+                isinstance(extension, ExtensionCreate)
+                and extension.extension_type == "user"
+                and f.random.random() < 0.7
+            ):
+                f.voicemail_box.add(plan, org_id=org, extension_id=extension.id, mailbox=extension.extension)
+
+    def _voicemails(self, plan: Plan, org: UUID) -> None:
+        f = self.factories
+        for box in f.known_ids("voicemail_boxes", org):
+            self._repeat_in(f.voicemail_message, plan, org, 0, 8, box_id=box)
+
+    def _transcriptions(self, plan: Plan, org: UUID) -> None:
+        f = self.factories
+        for message in f.known_ids("voicemail_messages", org):
+            if f.random.random() < 0.5:
+                f.voicemail_transcription.add(plan, org_id=org, message_id=message)
+
+    def _repeat_in(self, factory: Factory[Any, Any], plan: Plan, org: UUID, low: int, high: int, **given: Any) -> None:
+        for _ in range(self.factories.random.randint(low, high)):
+            factory.add(plan, org_id=org, **given)
 
     def _each(self, table: str, orgs: list[UUID], fill: Callable[[Plan, UUID], object]) -> None:
         """Plan ``table`` rows for each organization with ``fill``, then insert them all."""

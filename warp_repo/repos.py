@@ -10,6 +10,12 @@ from typing import Any
 
 from warp_repo._core.repository_async import AsyncRepo
 from warp_repo._core.repository_sync import Repo
+from warp_repo.access import (
+    ApiAuditLogRepo,
+    AsyncApiAuditLogRepo,
+    AsyncPermissionMatrixRepo,
+    PermissionMatrixRepo,
+)
 from warp_repo.billing import (
     AsyncBillingAccountRepo,
     AsyncInvoiceRepo,
@@ -19,6 +25,22 @@ from warp_repo.billing import (
     UsageRecordRepo,
 )
 from warp_repo.cdrs import AsyncCdrRepo, CdrRepo
+from warp_repo.devices import (
+    AsyncDeviceConfigurationRepo,
+    AsyncDeviceHealthMetricRepo,
+    AsyncDeviceRepo,
+    AsyncFirmwareVersionRepo,
+    DeviceConfigurationRepo,
+    DeviceHealthMetricRepo,
+    DeviceRepo,
+    FirmwareVersionRepo,
+)
+from warp_repo.extensions import (
+    AsyncDialPlanRepo,
+    AsyncExtensionRepo,
+    DialPlanRepo,
+    ExtensionRepo,
+)
 from warp_repo.messaging import AsyncMessageRepo, AsyncMessagingCampaignRepo, MessageRepo, MessagingCampaignRepo
 from warp_repo.numbers import AsyncE911AddressRepo, AsyncPhoneNumberRepo, E911AddressRepo, PhoneNumberRepo
 from warp_repo.organizations import (
@@ -42,22 +64,39 @@ from warp_repo.trunks import (
     TrunkRegistrationRepo,
     TrunkRepo,
 )
+from warp_repo.voicemail import (
+    AsyncVoicemailBoxRepo,
+    AsyncVoicemailMessageRepo,
+    AsyncVoicemailTranscriptionRepo,
+    VoicemailBoxRepo,
+    VoicemailMessageRepo,
+    VoicemailTranscriptionRepo,
+)
 
 __all__ = [
     "ASYNC_REPOSITORIES",
     "REPOSITORIES",
+    "ApiAuditLogRepo",
     "ApiKeyRepo",
+    "AsyncApiAuditLogRepo",
     "AsyncApiKeyRepo",
     "AsyncAuditLogRepo",
     "AsyncBillingAccountRepo",
     "AsyncCdrRepo",
+    "AsyncDeviceConfigurationRepo",
+    "AsyncDeviceHealthMetricRepo",
+    "AsyncDeviceRepo",
+    "AsyncDialPlanRepo",
     "AsyncE911AddressRepo",
+    "AsyncExtensionRepo",
+    "AsyncFirmwareVersionRepo",
     "AsyncInvoiceRepo",
     "AsyncLcrRateRepo",
     "AsyncMessageRepo",
     "AsyncMessagingCampaignRepo",
     "AsyncOrganizationRepo",
     "AsyncOrganizationSettingsRepo",
+    "AsyncPermissionMatrixRepo",
     "AsyncPhoneNumberRepo",
     "AsyncRoutingRuleRepo",
     "AsyncTrunkAclRepo",
@@ -65,16 +104,26 @@ __all__ = [
     "AsyncTrunkRepo",
     "AsyncUsageRecordRepo",
     "AsyncUserRepo",
+    "AsyncVoicemailBoxRepo",
+    "AsyncVoicemailMessageRepo",
+    "AsyncVoicemailTranscriptionRepo",
     "AuditLogRepo",
     "BillingAccountRepo",
     "CdrRepo",
+    "DeviceConfigurationRepo",
+    "DeviceHealthMetricRepo",
+    "DeviceRepo",
+    "DialPlanRepo",
     "E911AddressRepo",
+    "ExtensionRepo",
+    "FirmwareVersionRepo",
     "InvoiceRepo",
     "LcrRateRepo",
     "MessageRepo",
     "MessagingCampaignRepo",
     "OrganizationRepo",
     "OrganizationSettingsRepo",
+    "PermissionMatrixRepo",
     "PhoneNumberRepo",
     "RoutingRuleRepo",
     "TrunkAclRepo",
@@ -82,6 +131,9 @@ __all__ = [
     "TrunkRepo",
     "UsageRecordRepo",
     "UserRepo",
+    "VoicemailBoxRepo",
+    "VoicemailMessageRepo",
+    "VoicemailTranscriptionRepo",
 ]
 
 REPOSITORIES: dict[str, type[Repo[Any, Any, Any]]] = {
@@ -103,6 +155,17 @@ REPOSITORIES: dict[str, type[Repo[Any, Any, Any]]] = {
     InvoiceRepo.model.__table_spec__.name: InvoiceRepo,
     MessageRepo.model.__table_spec__.name: MessageRepo,
     MessagingCampaignRepo.model.__table_spec__.name: MessagingCampaignRepo,
+    ExtensionRepo.model.__table_spec__.name: ExtensionRepo,
+    DialPlanRepo.model.__table_spec__.name: DialPlanRepo,
+    DeviceConfigurationRepo.model.__table_spec__.name: DeviceConfigurationRepo,
+    FirmwareVersionRepo.model.__table_spec__.name: FirmwareVersionRepo,
+    DeviceRepo.model.__table_spec__.name: DeviceRepo,
+    DeviceHealthMetricRepo.model.__table_spec__.name: DeviceHealthMetricRepo,
+    VoicemailBoxRepo.model.__table_spec__.name: VoicemailBoxRepo,
+    VoicemailMessageRepo.model.__table_spec__.name: VoicemailMessageRepo,
+    VoicemailTranscriptionRepo.model.__table_spec__.name: VoicemailTranscriptionRepo,
+    PermissionMatrixRepo.model.__table_spec__.name: PermissionMatrixRepo,
+    ApiAuditLogRepo.model.__table_spec__.name: ApiAuditLogRepo,
 }
 """The sync repository of every table, by table name."""
 
@@ -125,5 +188,16 @@ ASYNC_REPOSITORIES: dict[str, type[AsyncRepo[Any, Any, Any]]] = {
     AsyncInvoiceRepo.model.__table_spec__.name: AsyncInvoiceRepo,
     AsyncMessageRepo.model.__table_spec__.name: AsyncMessageRepo,
     AsyncMessagingCampaignRepo.model.__table_spec__.name: AsyncMessagingCampaignRepo,
+    AsyncExtensionRepo.model.__table_spec__.name: AsyncExtensionRepo,
+    AsyncDialPlanRepo.model.__table_spec__.name: AsyncDialPlanRepo,
+    AsyncDeviceConfigurationRepo.model.__table_spec__.name: AsyncDeviceConfigurationRepo,
+    AsyncFirmwareVersionRepo.model.__table_spec__.name: AsyncFirmwareVersionRepo,
+    AsyncDeviceRepo.model.__table_spec__.name: AsyncDeviceRepo,
+    AsyncDeviceHealthMetricRepo.model.__table_spec__.name: AsyncDeviceHealthMetricRepo,
+    AsyncVoicemailBoxRepo.model.__table_spec__.name: AsyncVoicemailBoxRepo,
+    AsyncVoicemailMessageRepo.model.__table_spec__.name: AsyncVoicemailMessageRepo,
+    AsyncVoicemailTranscriptionRepo.model.__table_spec__.name: AsyncVoicemailTranscriptionRepo,
+    AsyncPermissionMatrixRepo.model.__table_spec__.name: AsyncPermissionMatrixRepo,
+    AsyncApiAuditLogRepo.model.__table_spec__.name: AsyncApiAuditLogRepo,
 }
 """The async repository of every table, by table name."""

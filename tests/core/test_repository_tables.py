@@ -26,6 +26,8 @@ from pydantic import SecretStr
 from tests.conftest import APP_ROLE, PLATFORM_REACH, Server
 from warp_models import (
     TABLES,
+    ApiAuditLogCreate,
+    ApiAuditLogUpdate,
     ApiKeyCreate,
     ApiKeyUpdate,
     AuditLog,
@@ -36,8 +38,20 @@ from warp_models import (
     CdrCreate,
     CdrUpdate,
     Create,
+    DeviceConfigurationCreate,
+    DeviceConfigurationUpdate,
+    DeviceCreate,
+    DeviceHealthMetricCreate,
+    DeviceHealthMetricUpdate,
+    DeviceUpdate,
+    DialPlanCreate,
+    DialPlanUpdate,
     E911AddressCreate,
     E911AddressUpdate,
+    ExtensionCreate,
+    ExtensionUpdate,
+    FirmwareVersionCreate,
+    FirmwareVersionUpdate,
     InvoiceCreate,
     InvoiceUpdate,
     LcrRateCreate,
@@ -50,6 +64,8 @@ from warp_models import (
     OrganizationSettingsCreate,
     OrganizationSettingsUpdate,
     OrganizationUpdate,
+    PermissionMatrixCreate,
+    PermissionMatrixUpdate,
     PhoneNumberCreate,
     PhoneNumberUpdate,
     RoutingRuleCreate,
@@ -66,6 +82,12 @@ from warp_models import (
     UsageRecordUpdate,
     UserCreate,
     UserUpdate,
+    VoicemailBoxCreate,
+    VoicemailBoxUpdate,
+    VoicemailMessageCreate,
+    VoicemailMessageUpdate,
+    VoicemailTranscriptionCreate,
+    VoicemailTranscriptionUpdate,
     table_of,
 )
 from warp_models._columns import OrgScoped, ParentScoped
@@ -199,6 +221,74 @@ def plan(tag: str) -> Plan:
                 message_template="Hello",
             ),
         ),
+        (
+            "extensions",
+            lambda ids: ExtensionCreate(
+                org_id=ids["organizations"], extension="1001", user_id=ids["users"], sip_username=f"ext-{tag}"
+            ),
+        ),
+        (
+            "dial_plans",
+            lambda ids: DialPlanCreate.model_validate(
+                {"org_id": ids["organizations"], "name": "internal", "match_pattern": "1", "actions": [{"type": "lcr"}]}
+            ),
+        ),
+        ("device_configurations", lambda ids: DeviceConfigurationCreate(org_id=ids["organizations"], name="base")),
+        (
+            "firmware_versions",
+            lambda ids: FirmwareVersionCreate(
+                vendor="yealink",
+                model=f"T54W-{tag}",
+                version="96.86.0.70",
+                file_url="https://firmware.example.com/T54W.rom",
+                sha256="ab" * 32,
+            ),
+        ),
+        (
+            "devices",
+            lambda ids: DeviceCreate(
+                org_id=ids["organizations"],
+                mac_address=f"02:{tag[0:2]}:{tag[2:4]}:{tag[4:6]}:{tag[6:8]}:{tag[8:10]}",
+                user_id=ids["users"],
+                primary_extension_id=ids["extensions"],
+                configuration_id=ids["device_configurations"],
+            ),
+        ),
+        (
+            "device_health_metrics",
+            lambda ids: DeviceHealthMetricCreate(org_id=ids["organizations"], device_id=ids["devices"]),
+        ),
+        (
+            "voicemail_boxes",
+            lambda ids: VoicemailBoxCreate(
+                org_id=ids["organizations"], mailbox="1001", extension_id=ids["extensions"], user_id=ids["users"]
+            ),
+        ),
+        (
+            "voicemail_messages",
+            lambda ids: VoicemailMessageCreate(
+                org_id=ids["organizations"], box_id=ids["voicemail_boxes"], audio_url="s3://vm/1.wav"
+            ),
+        ),
+        (
+            "voicemail_transcriptions",
+            lambda ids: VoicemailTranscriptionCreate(
+                org_id=ids["organizations"], message_id=ids["voicemail_messages"], engine="whisper"
+            ),
+        ),
+        (
+            "permission_matrices",
+            lambda ids: PermissionMatrixCreate(
+                org_id=ids["organizations"], role="admin", resource="devices", action="manage"
+            ),
+        ),
+        (
+            # Like build's audit entry: it names the organization and the user only.
+            "api_audit_logs",
+            lambda ids: ApiAuditLogCreate(
+                org_id=ids["organizations"], user_id=ids["users"], service="billing", action_type="invoice.create"
+            ),
+        ),
     ]
 
 
@@ -221,6 +311,17 @@ PATCHES: dict[str, tuple[Update, str, Any]] = {
     "invoices": (InvoiceUpdate(status="issued"), "status", "issued"),
     "messages": (MessageUpdate(status="sent"), "status", "sent"),
     "messaging_campaigns": (MessagingCampaignUpdate(status="scheduled"), "status", "scheduled"),
+    "extensions": (ExtensionUpdate(call_timeout=45), "call_timeout", 45),
+    "dial_plans": (DialPlanUpdate(priority=5), "priority", 5),
+    "device_configurations": (DeviceConfigurationUpdate(description="desks"), "description", "desks"),
+    "firmware_versions": (FirmwareVersionUpdate(status="recommended"), "status", "recommended"),
+    "devices": (DeviceUpdate(label="Reception"), "label", "Reception"),
+    "device_health_metrics": (DeviceHealthMetricUpdate(health_status="ok"), "health_status", "ok"),
+    "voicemail_boxes": (VoicemailBoxUpdate(max_messages=50), "max_messages", 50),
+    "voicemail_messages": (VoicemailMessageUpdate(folder="saved"), "folder", "saved"),
+    "voicemail_transcriptions": (VoicemailTranscriptionUpdate(status="failed"), "status", "failed"),
+    "permission_matrices": (PermissionMatrixUpdate(effect="deny"), "effect", "deny"),
+    "api_audit_logs": (ApiAuditLogUpdate(response_code=500), "response_code", 500),
 }
 
 
@@ -229,10 +330,13 @@ def key_of(row: Row) -> UUID:
     return key
 
 
-RATE_DECK = "lcr_rates"
-"""Shared reference data: the application reads it, the platform writes it."""
+SHARED = ("lcr_rates", "firmware_versions")
+"""Shared reference data (the rate deck, the firmware catalog): the application reads it, the platform writes it."""
 
-KEPT_BY_THE_AUDIT_TRAIL = ("organizations", "users", "audit_logs")
+APPEND_ONLY = ("audit_logs", "api_audit_logs")
+"""The change log and the API call log: services only append to them."""
+
+KEPT_BY_THE_AUDIT_TRAIL = ("organizations", "users", *APPEND_ONLY)
 """Rows only the owner deletes: ``audit_logs`` is append-only for services, and ``build``'s entry names the
 organization and the user (so do the repositories' own entries, for the organization)."""
 
@@ -246,7 +350,7 @@ def build(conn: psycopg.Connection[Any], *, rates: bool = False) -> tuple[dict[s
     rows: dict[str, Row] = {}
     ids: Ids = {}
     for table, make in plan(uuid.uuid4().hex[:10]):
-        if table == RATE_DECK and not rates:
+        if table in SHARED and not rates:
             continue
         repo = REPOSITORIES[table](conn) if table == "organizations" else repo_for(conn, table, ids["organizations"])
         rows[table] = repo.insert(make(ids))
@@ -258,7 +362,7 @@ async def abuild(conn: psycopg.AsyncConnection[Any], *, rates: bool = False) -> 
     rows: dict[str, Row] = {}
     ids: Ids = {}
     for table, make in plan(uuid.uuid4().hex[:10]):
-        if table == RATE_DECK and not rates:
+        if table in SHARED and not rates:
             continue
         repo = ASYNC_REPOSITORIES[table](conn)
         if table != "organizations" and TABLES[table].__table_spec__.tenant is not None:
@@ -295,7 +399,7 @@ def children(table: str, role: str, ids: Ids) -> list[str]:
     The application leaves ``build``'s audit entry: services never delete one, and it names only the organization
     and the user, which the owner deletes.
     """
-    kept = set() if role == "admin" else {"audit_logs"}
+    kept = set() if role == "admin" else set(APPEND_ONLY)
     return [t for t in reversed(list(TABLES)) if t in ids and t in referencing(table) - kept]
 
 
@@ -314,7 +418,7 @@ def urls(database_url: str, platform_url: str, admin_url: str) -> dict[str, str]
 def writer(table: str, *, deleting: bool = False) -> str:
     """Who writes ``table`` here: the platform the rate deck, the owner when deleting what the audit trail keeps,
     else the application."""
-    if table == RATE_DECK:
+    if table in SHARED:
         return "platform"
     return "admin" if deleting and table in KEPT_BY_THE_AUDIT_TRAIL else "app"
 
@@ -352,7 +456,7 @@ def test_there_is_one_named_repository_per_table_sync_and_async() -> None:
 
 def test_only_shared_tables_lack_the_tenant_methods() -> None:
     shared = {t for t, row in TABLES.items() if row.__table_spec__.tenant is None}
-    assert shared == {"lcr_rates"}
+    assert shared == set(SHARED)
     for table, repo in REPOSITORIES.items():
         assert hasattr(repo, "by_org") == (table not in shared)
 
@@ -400,6 +504,7 @@ def get_update_delete(conn: psycopg.Connection[Any], role: str, table: str) -> N
         assert repo_for(conn, child, ids["organizations"]).delete(ids[child]) is True
     if table == "organizations":  # the audit trail of the writes references the organization
         conn.execute("DELETE FROM audit_logs WHERE org_id = %s", [key])
+        conn.execute("DELETE FROM api_audit_logs WHERE org_id = %s", [key])
     assert repo.delete(key) is True
     assert repo.get(key) is None
     assert repo.delete(key) is False
@@ -525,7 +630,7 @@ def test_a_scoped_repository_never_reads_or_changes_another_organizations_row(
 
     # Writes addressed to the other organization's row change nothing. Services only append to the audit log:
     # changing or deleting any entry is refused by the grants before a row is looked at.
-    append_only = table == "audit_logs"
+    append_only = table in APPEND_ONLY
     theirs_again = _create_from(target)
     refused("insert", lambda: repo.insert(theirs_again))
     refused("insert_many", lambda: repo.insert_many([theirs_again]))
@@ -641,6 +746,7 @@ def test_async_repositories_match_the_sync_ones(urls: dict[str, str], table: str
                 await scoped(child).delete(ids[child])
             if table == "organizations":  # the audit trail of the writes references the organization
                 await conn.execute("DELETE FROM audit_logs WHERE org_id = %s", [ids[table]])
+                await conn.execute("DELETE FROM api_audit_logs WHERE org_id = %s", [ids[table]])
             assert await repo.delete(ids[table]) is True
             return rows[table], fetched, (updated if await repo.get(ids[table]) is None else None)
 

@@ -55,7 +55,13 @@ def children(url: str, table: str) -> set[str]:
 
 
 def test_the_partitioned_tables_are_found(migrated_admin_url: str) -> None:
-    assert partitioned_tables(migrated_admin_url) == ["cdrs", "messages", "usage_records"]
+    assert partitioned_tables(migrated_admin_url) == [
+        "api_audit_logs",
+        "cdrs",
+        "device_health_metrics",
+        "messages",
+        "usage_records",
+    ]
 
 
 def test_ensure_partitions_creates_only_what_is_missing(migrated_admin_url: str) -> None:
@@ -63,7 +69,8 @@ def test_ensure_partitions_creates_only_what_is_missing(migrated_admin_url: str)
     month = dt.date.today().replace(day=1)
     four, five = shift(month, 4), shift(month, 5)
     created = ensure_partitions(migrated_admin_url, months_ahead=5)
-    expected = [f"{t}_{m:%Y_%m}" for t in ("cdrs", "messages", "usage_records") for m in (four, five)]
+    tables = ("api_audit_logs", "cdrs", "device_health_metrics", "messages", "usage_records")
+    expected = [f"{t}_{m:%Y_%m}" for t in tables for m in (four, five)]
     assert created == expected
     assert ensure_partitions(migrated_admin_url, months_ahead=5) == []
 

@@ -68,4 +68,22 @@ REQUIRED: dict[str, dict[str, Any]] = {
         "recipient_list": ["+14155550124"],
         "message_template": "Hello",
     },
+    # The seed-000 domains (migration 20261206_014).
+    "extensions": {"org_id": ORG, "extension": "1001"},
+    "dial_plans": {"org_id": ORG, "name": "internal", "match_pattern": "1", "actions": [{"type": "extension"}]},
+    "device_configurations": {"org_id": ORG, "name": "yealink-base"},
+    "firmware_versions": {
+        "vendor": "yealink",
+        "model": "T54W",
+        "version": "96.86.0.70",
+        "file_url": "https://firmware.example.com/T54W-96.86.0.70.rom",
+        "sha256": "ab" * 32,
+    },
+    "devices": {"org_id": ORG, "mac_address": "80:5e:c0:12:34:56"},
+    "device_health_metrics": {"org_id": ORG, "device_id": OTHER},
+    "voicemail_boxes": {"org_id": ORG, "mailbox": "1001"},
+    "voicemail_messages": {"org_id": ORG, "box_id": OTHER, "audio_url": "s3://voicemail/acme/1.wav"},
+    "voicemail_transcriptions": {"org_id": ORG, "message_id": OTHER, "engine": "whisper"},
+    "permission_matrices": {"org_id": ORG, "role": "admin", "resource": "devices", "action": "manage"},
+    "api_audit_logs": {"service": "billing", "action_type": "invoice.create"},
 }

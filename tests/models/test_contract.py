@@ -267,7 +267,8 @@ def _free_text_columns() -> list[tuple[str, str]]:
         for column in row.__columns__:
             inner, _ = split_optional(column.python_type)
             free = inner is str and isinstance(column.sql_type, Varchar | Text)
-            if free and not column.col.secret and column.name not in row.primary_key() and table != "lcr_rates":
+            platform_written = table in ("lcr_rates", "firmware_versions")
+            if free and not column.col.secret and column.name not in row.primary_key() and not platform_written:
                 out.append((table, column.name))
     return out
 
@@ -388,7 +389,7 @@ def _typed_columns() -> list[tuple[str, str]]:
 
     out = []
     for table, row in TABLES.items():
-        if table == "lcr_rates":  # platform-written: tests/routing covers it as the platform role
+        if table in ("lcr_rates", "firmware_versions"):  # platform-written: covered as the platform role
             continue
         linked = {name for key in foreign_keys(row) for name in key.columns}
         tenant = row.__table_spec__.tenant

@@ -30,4 +30,6 @@ def test_a_schema_built_from_the_metadata_differs_only_by_partitioning(empty_adm
         ("cdrs", "partitioning"),
         ("usage_records", "partitioning"),
         ("messages", "partitioning"),
+        ("device_health_metrics", "partitioning"),
+        ("api_audit_logs", "partitioning"),
     }

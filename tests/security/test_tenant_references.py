@@ -45,9 +45,27 @@ FACTORY = {
     "e911_addresses": "e911_address",
     "routing_rules": "routing_rule",
     "cdrs": "cdr",
+    "extensions": "extension",
+    "device_configurations": "device_configuration",
+    "devices": "device",
+    "device_health_metrics": "device_health_metric",
+    "voicemail_boxes": "voicemail_box",
+    "voicemail_messages": "voicemail_message",
+    "voicemail_transcriptions": "voicemail_transcription",
+    "api_audit_logs": "api_audit_log",
 }
-PARENTS = ("users", "api_keys", "sip_trunks", "phone_numbers")
-"""The tables whose rows other tenant rows reference (besides organizations)."""
+PARENTS = (
+    "users",
+    "api_keys",
+    "sip_trunks",
+    "phone_numbers",
+    "extensions",
+    "device_configurations",
+    "devices",
+    "voicemail_boxes",
+    "voicemail_messages",
+)
+"""The tables whose rows other tenant rows reference (besides organizations), parents before children."""
 
 
 @dataclass(frozen=True)
@@ -86,17 +104,29 @@ APIS = ("insert", "insert_many", "update", "upsert", "upsert_many", "copy_in")
 def test_every_reference_between_tenant_tables_is_covered() -> None:
     """A new foreign key between tenant tables must join this test (and be made tenant-safe)."""
     assert sorted(map(str, LINKS)) == [
+        "api_audit_logs.api_key_id->api_keys",
+        "api_audit_logs.user_id->users",
         "api_keys.user_id->users",
         "audit_logs.api_key_id->api_keys",
         "audit_logs.user_id->users",
         "cdrs.trunk_id->sip_trunks",
+        "device_configurations.parent_id->device_configurations",
+        "device_health_metrics.device_id->devices",
+        "devices.configuration_id->device_configurations",
+        "devices.primary_extension_id->extensions",
+        "devices.user_id->users",
         "e911_addresses.phone_number_id->phone_numbers",
+        "extensions.user_id->users",
         "organizations.parent_org_id->organizations",
         "phone_numbers.trunk_id->sip_trunks",
         "routing_rules.trunk_id->sip_trunks",
         "sip_trunks.failover_trunk_id->sip_trunks",
         "trunk_acl.trunk_id->sip_trunks",
         "trunk_registrations.trunk_id->sip_trunks",
+        "voicemail_boxes.extension_id->extensions",
+        "voicemail_boxes.user_id->users",
+        "voicemail_messages.box_id->voicemail_boxes",
+        "voicemail_transcriptions.message_id->voicemail_messages",
     ]
     # Each reference to a tenant table that has its own org_id is stored with the organization in the key.
     for link in LINKS:
@@ -131,6 +161,10 @@ class World:
                 values[fk.column] = self.parents[org].get(fk.parent)
         if table == "sip_trunks":
             values["failover_trunk_id"] = None
+        if table == "device_configurations":
+            values["parent_id"] = None
+        if table == "voicemail_boxes":
+            values["extension_id"] = None  # unique: the organization's extension may have its box already
         if table == "organizations":
             values["parent_org_id"] = None
         values |= overrides
@@ -335,7 +369,7 @@ def test_b_can_still_delete_its_own_rows(world: World) -> None:
     """After every attempt above, nothing of A points at B: B's parents go without InvalidReference."""
     _assert_no_cross_links(world)
     with psycopg.connect(world.app_url) as conn:
-        for table in ("api_keys", "users", "phone_numbers", "sip_trunks"):
+        for table in reversed(PARENTS):
             assert REPOSITORIES[table](conn).for_org(world.b).delete(world.parents[world.b][table])  # type: ignore[attr-defined]
         conn.rollback()
 

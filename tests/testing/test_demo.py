@@ -37,7 +37,7 @@ def test_the_demo_seeds_walks_through_the_sdk_and_runs_again(empty_admin_url: st
     code, first = demo(empty_admin_url)
     assert code == 0, first
     assert "schema matches the models" in first
-    assert "18 tables; drift check passed" in first
+    assert "29 tables; drift check passed" in first
     assert "seeded 3 tenants with seed 2026" in first
     for shown in (
         "TrunkRepo(conn).for_org(org.id).list",
@@ -56,4 +56,4 @@ def test_the_demo_seeds_walks_through_the_sdk_and_runs_again(empty_admin_url: st
     assert code == 0, second
     assert "the demo platform (seed 2026) is already loaded" in second
     assert "nothing to apply: the database is up to date" in second
-    assert "18 tables; drift check passed" in second
+    assert "29 tables; drift check passed" in second

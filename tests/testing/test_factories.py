@@ -36,6 +36,14 @@ def built() -> Built:
     keys = [f.api_key.build(org_id=org, user_id=user.id) for org, user in zip(ids, users, strict=True)]
     trunks = [f.trunk.build(org_id=org) for org in ids]
     numbers = [f.phone_number.build(org_id=org, trunk_id=t.id) for org, t in zip(ids, trunks, strict=True)]
+    extensions = [f.extension.build(org_id=org, user_id=u.id) for org, u in zip(ids, users, strict=True)]
+    configurations = [f.device_configuration.build(org_id=org) for org in ids]
+    devices = [
+        f.device.build(org_id=e.org_id, user_id=e.user_id, primary_extension_id=e.id, configuration_id=c.id)
+        for e, c in zip(extensions, configurations, strict=True)
+    ]
+    boxes = [f.voicemail_box.build(org_id=e.org_id, extension_id=e.id, user_id=e.user_id) for e in extensions]
+    voicemails = [f.voicemail_message.build(org_id=b.org_id, box_id=b.id) for b in boxes]
     return {
         "organizations": orgs,
         "organization_settings": [f.organization_settings.build(org_id=org) for org in ids],
@@ -57,6 +65,19 @@ def built() -> Built:
         "invoices": [f.invoice.build(org_id=org) for org in ids],
         "messages": [f.message.build(org_id=org) for org in ids],
         "messaging_campaigns": [f.messaging_campaign.build(org_id=org) for org in ids],
+        "extensions": extensions,
+        "dial_plans": [f.dial_plan.build(org_id=org) for org in ids],
+        "device_configurations": configurations,
+        "firmware_versions": f.firmware_version.build_batch(N),
+        "devices": devices,
+        "device_health_metrics": [f.device_health_metric.build(org_id=d.org_id, device_id=d.id) for d in devices],
+        "voicemail_boxes": boxes,
+        "voicemail_messages": voicemails,
+        "voicemail_transcriptions": [
+            f.voicemail_transcription.build(org_id=m.org_id, message_id=m.id) for m in voicemails
+        ],
+        "permission_matrices": [f.permission_matrix.build(org_id=org) for org in ids],
+        "api_audit_logs": [f.api_audit_log.build(org_id=k.org_id, api_key_id=k.id) for k in keys],
     }
 
 

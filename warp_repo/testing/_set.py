@@ -30,8 +30,16 @@ from warp_repo._core.repository_async import AsyncTenantRepo
 from warp_repo._core.repository_sync import TenantRepo
 from warp_repo.repos import ASYNC_REPOSITORIES, REPOSITORIES
 from warp_repo.secrets import EncryptedColumn, Keyring
+from warp_repo.testing._access import ApiAuditLogFactory, PermissionMatrixFactory
 from warp_repo.testing._billing import BillingAccountFactory, InvoiceFactory, UsageRecordFactory
 from warp_repo.testing._cdrs import CdrFactory
+from warp_repo.testing._devices import (
+    DeviceConfigurationFactory,
+    DeviceFactory,
+    DeviceHealthMetricFactory,
+    FirmwareVersionFactory,
+)
+from warp_repo.testing._extensions import DialPlanFactory, ExtensionFactory
 from warp_repo.testing._factory import Factory, FactoryError, Known, Plan, Planned, require_id
 from warp_repo.testing._messaging import MessageFactory, MessagingCampaignFactory
 from warp_repo.testing._numbers import E911AddressFactory, PhoneNumberFactory
@@ -46,6 +54,7 @@ from warp_repo.testing._provider import TelecomProvider
 from warp_repo.testing._routing import LcrRateFactory, RoutingRuleFactory
 from warp_repo.testing._secrets import TEST_API_KEY_PEPPERS, TEST_ENCRYPTION_KEYS, cheap_password_hash
 from warp_repo.testing._trunks import SipTrunkFactory, TrunkAclFactory, TrunkRegistrationFactory
+from warp_repo.testing._voicemail import VoicemailBoxFactory, VoicemailMessageFactory, VoicemailTranscriptionFactory
 
 _POOL = 500
 _CURRENT_TENANT = "SELECT current_setting('warp.org_id', true)"
@@ -149,6 +158,17 @@ class Factories:
         self.invoice = InvoiceFactory(self)
         self.message = MessageFactory(self)
         self.messaging_campaign = MessagingCampaignFactory(self)
+        self.extension = ExtensionFactory(self)
+        self.dial_plan = DialPlanFactory(self)
+        self.device_configuration = DeviceConfigurationFactory(self)
+        self.firmware_version = FirmwareVersionFactory(self)
+        self.device = DeviceFactory(self)
+        self.device_health_metric = DeviceHealthMetricFactory(self)
+        self.voicemail_box = VoicemailBoxFactory(self)
+        self.voicemail_message = VoicemailMessageFactory(self)
+        self.voicemail_transcription = VoicemailTranscriptionFactory(self)
+        self.permission_matrix = PermissionMatrixFactory(self)
+        self.api_audit_log = ApiAuditLogFactory(self)
 
     def __repr__(self) -> str:
         return f"<Factories seed={self.seed} now={self.now.isoformat()}>"

@@ -1,0 +1,267 @@
+"""Voicemail: deposits within a box's limit, folders, message-waiting counts, retention, the transcription queue.
+
+The repositories of the domain's tables and its services. Written once, as async code, here;
+``warp_repo/voicemail/_sync.py`` is generated from it by ``tools/async_to_sync.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any, LiteralString
+from uuid import UUID
+
+from psycopg import AsyncConnection
+from psycopg.rows import RowMaker
+
+from warp_models import (
+    VoicemailBox,
+    VoicemailBoxCreate,
+    VoicemailBoxUpdate,
+    VoicemailMessage,
+    VoicemailMessageCreate,
+    VoicemailMessageUpdate,
+    VoicemailTranscription,
+    VoicemailTranscriptionCreate,
+    VoicemailTranscriptionUpdate,
+)
+from warp_models.voicemail import Folder
+from warp_repo._core.repository_async import AsyncTenantRepo
+from warp_repo._core.service_async import PLATFORM, AsyncService
+from warp_repo._core.statements import rows_of
+from warp_repo.errors import InvalidTransition, LimitExceeded, NotFound
+from warp_repo.voicemail import _queries as q
+from warp_repo.voicemail._queries import DEFAULT_BACKOFF, DEFAULT_LEASE, DELETED_GRACE, MessageWaiting
+
+__all__ = [
+    "AsyncTranscriptionQueue",
+    "AsyncVoicemail",
+    "AsyncVoicemailBoxRepo",
+    "AsyncVoicemailMessageRepo",
+    "AsyncVoicemailTranscriptionRepo",
+    "MessageWaiting",
+]
+
+
+class AsyncVoicemailBoxRepo(AsyncTenantRepo[VoicemailBox, VoicemailBoxCreate, VoicemailBoxUpdate]):
+    """``voicemail_boxes``: a voicemail box, its PIN, greetings, limits and notification preferences."""
+
+
+class AsyncVoicemailMessageRepo(AsyncTenantRepo[VoicemailMessage, VoicemailMessageCreate, VoicemailMessageUpdate]):
+    """``voicemail_messages``: a voicemail message in one folder of a box."""
+
+
+class AsyncVoicemailTranscriptionRepo(
+    AsyncTenantRepo[VoicemailTranscription, VoicemailTranscriptionCreate, VoicemailTranscriptionUpdate]
+):
+    """``voicemail_transcriptions``: the transcription of one message, and its job in the work queue."""
+
+
+class AsyncVoicemail(AsyncService):
+    """The voicemail server's questions for one organization.
+
+    Example::
+
+        voicemail = AsyncVoicemail(conn, org_id)
+        message = await voicemail.deposit(VoicemailMessageCreate(org_id=org_id, box_id=box.id, audio_url=url))
+        (lamp,) = await voicemail.message_waiting([box.id])
+        notify(box.mailbox, lamp.summary())  # "1/0 (0/0)"
+
+    Every statement runs in the organization's tenant context: a box or message of another organization is not
+    found.
+    """
+
+    def __init__(self, conn: AsyncConnection[Any], org_id: UUID) -> None:
+        super().__init__(conn)
+        self._org = org_id
+
+    @property
+    def org_id(self) -> UUID:
+        """The organization the service works for."""
+        return self._org
+
+    async def deposit(self, create: VoicemailMessageCreate, *, engine: str = "default") -> VoicemailMessage:
+        """Store a message in its box unless the box holds ``max_messages`` already (deleted ones not counted).
+
+        When the box has ``transcription_enabled``, a transcription job for ``engine`` is queued with it, in the
+        same transaction.
+
+        Raises:
+            NotFound: the box is not one of the organization's.
+            LimitExceeded: the box is full.
+            InvalidTransition: the box is disabled.
+        """
+        async with self._atomic():
+            found = await self._all(q.LOCK_BOX, {"box": create.box_id}, _tuples, self._org, VoicemailBox)
+            if not found:
+                raise NotFound(f"voicemail_boxes: no row with id = {create.box_id}", table="voicemail_boxes")
+            limit, transcribe, enabled, held = found[0]
+            if not enabled:
+                raise InvalidTransition(
+                    f"voicemail box {create.box_id} is disabled: it takes no messages",
+                    current="disabled",
+                    requested="deposit",
+                    table="voicemail_boxes",
+                )
+            if held >= limit:
+                raise LimitExceeded(
+                    f"voicemail box {create.box_id} is full ({held} of {limit} messages): delete some first",
+                    limit_name="max_messages",
+                    limit=limit,
+                    current=held,
+                    table="voicemail_boxes",
+                )
+            message = await AsyncVoicemailMessageRepo(self._conn).for_org(self._org).insert(create)
+            if transcribe:
+                params = {"org": self._org, "message": message.id, "engine": engine, "language": None}
+                await self._run(q.ENQUEUE, params, self._org, VoicemailTranscription)
+            return message
+
+    async def folder(self, box_id: UUID, folder: Folder = "inbox", *, limit: int = 100) -> list[VoicemailMessage]:
+        """A folder's messages: new before read, urgent first, newest first."""
+        params = {"box": box_id, "folder": folder, "limit": limit}
+        return await self._all(q.LIST_FOLDER, params, rows_of(VoicemailMessage), self._org, VoicemailMessage)
+
+    async def move(self, message_id: UUID, folder: Folder) -> VoicemailMessage:
+        """Move a message to ``folder``; moving to ``deleted`` stamps ``deleted_at`` (the clean-up's clock).
+
+        Raises:
+            NotFound: no such message in the organization.
+        """
+        return await self._one(q.MOVE, {"message": message_id, "folder": folder}, message_id)
+
+    async def mark_read(self, message_id: UUID, read: bool = True) -> VoicemailMessage:
+        """Mark a message read (the first read time is kept), or new again with ``read=False``.
+
+        Raises:
+            NotFound: no such message in the organization.
+        """
+        return await self._one(q.MARK_READ, {"message": message_id, "read": read}, message_id)
+
+    async def _one(self, sql: LiteralString, params: dict[str, object], message_id: UUID) -> VoicemailMessage:
+        found = await self._first(sql, params, rows_of(VoicemailMessage), self._org, VoicemailMessage)
+        if found is None:
+            raise NotFound(f"voicemail_messages: no row with id = {message_id}", table="voicemail_messages")
+        return found
+
+    async def message_waiting(self, box_ids: Iterable[UUID]) -> list[MessageWaiting]:
+        """The message-waiting counts of the boxes, in one statement; boxes not of the organization are left out."""
+        boxes = list(box_ids)
+        return await self._all(q.MWI, {"boxes": boxes}, q.mwi_rows, self._org, VoicemailMessage)
+
+    async def clean_up(self, *, deleted_grace: timedelta = DELETED_GRACE) -> list[UUID]:
+        """Remove the organization's expired messages and their transcriptions; their ids.
+
+        Expired: in the deleted folder for longer than ``deleted_grace``, or older than the box's
+        ``retention_days``.
+        """
+        return await self._all(q.CLEAN_UP, {"grace": deleted_grace}, _first_values, self._org, VoicemailMessage)
+
+
+class AsyncTranscriptionQueue(AsyncService):
+    """The transcription work queue, shared by every organization's messages; several workers may claim at once.
+
+    Example::
+
+        queue = AsyncTranscriptionQueue(conn, worker="stt-1")
+        for job in await queue.claim(limit=4):
+            try:
+                text = transcribe(job)
+            except Exception as exc:
+                await queue.fail(job.id, str(exc))
+            else:
+                await queue.complete(job.id, text)
+
+    A claim is one statement (``FOR UPDATE SKIP LOCKED``): concurrent workers never receive the same job. A job
+    stays with its worker for ``lease``; when the worker dies, the job is claimable again once the lease ran out.
+    A failed attempt is retried after a backoff that doubles, until ``max_attempts``. Workers serve every
+    organization, so the statements run with the platform reach (a member of the platform role).
+    """
+
+    def __init__(
+        self,
+        conn: AsyncConnection[Any],
+        worker: str,
+        *,
+        lease: timedelta = DEFAULT_LEASE,
+        backoff: timedelta = DEFAULT_BACKOFF,
+    ) -> None:
+        super().__init__(conn)
+        if not worker or len(worker) > 100:
+            raise ValueError("worker names the claiming worker in 1 to 100 characters")
+        self._worker = worker
+        self._lease = lease
+        self._backoff = backoff
+
+    @property
+    def worker(self) -> str:
+        """The name claims are recorded under."""
+        return self._worker
+
+    async def claim(self, limit: int = 1) -> list[VoicemailTranscription]:
+        """Up to ``limit`` jobs for this worker, oldest first; an empty list when none is due.
+
+        Jobs whose lease ran out on their last attempt are marked ``failed`` on the way and not returned.
+        """
+        params = {"worker": self._worker, "lease": self._lease, "limit": limit}
+        claimed = await self._all(q.CLAIM, params, rows_of(VoicemailTranscription), PLATFORM, VoicemailTranscription)
+        return [job for job in claimed if job.status == "processing"]
+
+    async def complete(
+        self,
+        job_id: UUID,
+        text: str,
+        *,
+        summary: str | None = None,
+        confidence: Decimal | None = None,
+        language: str | None = None,
+        model: str | None = None,
+    ) -> VoicemailTranscription:
+        """Store the transcription of a job this worker holds.
+
+        Raises:
+            InvalidTransition: the job is not processing under this worker (its lease ran out and another
+                worker took it over, or it is finished).
+        """
+        params = {
+            "job": job_id,
+            "worker": self._worker,
+            "text": text,
+            "summary": summary,
+            "confidence": confidence,
+            "language": language,
+            "model": model,
+        }
+        return await self._finish(q.COMPLETE, params, job_id, "completed")
+
+    async def fail(self, job_id: UUID, error: str) -> VoicemailTranscription:
+        """Give a job back after a failed attempt: pending again after the backoff, or ``failed`` for good.
+
+        Raises:
+            InvalidTransition: the job is not processing under this worker.
+        """
+        params = {"job": job_id, "worker": self._worker, "error": error, "backoff": self._backoff}
+        return await self._finish(q.FAIL, params, job_id, "pending")
+
+    async def _finish(
+        self, sql: LiteralString, params: dict[str, object], job_id: UUID, requested: str
+    ) -> VoicemailTranscription:
+        found = await self._first(sql, params, rows_of(VoicemailTranscription), PLATFORM, VoicemailTranscription)
+        if found is None:
+            raise InvalidTransition(
+                f"transcription job {job_id} is not processing under worker {self._worker}: its lease may have run "
+                "out and another worker taken it over",
+                current=None,
+                requested=requested,
+                table="voicemail_transcriptions",
+            )
+        return found
+
+
+def _tuples(cursor: Any) -> RowMaker[tuple[int, bool, bool, int]]:
+    return lambda values: (int(values[0]), bool(values[1]), bool(values[2]), int(values[3]))
+
+
+def _first_values(cursor: Any) -> RowMaker[UUID]:
+    return lambda values: UUID(str(values[0]))
