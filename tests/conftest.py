@@ -147,6 +147,7 @@ def create_database(pg_server: Server) -> DatabaseFactory:
 
 SHARED_DATABASE_FOLDERS = frozenset(
     {"organizations", "trunks", "numbers", "routing", "cdrs", "billing", "messaging", "services"}
+    | {"extensions", "devices", "voicemail", "access"}
 )
 """Test folders whose modules share the session's database (``domain_admin_url``): the domain services' tests.
 

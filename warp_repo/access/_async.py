@@ -27,10 +27,9 @@ from warp_models.organizations import UserRole
 from warp_repo._core.cursor import Page
 from warp_repo._core.repository_async import AsyncTenantRepo
 from warp_repo._core.service_async import AsyncService
-from warp_repo._core.statements import Eq, Filter, Ge, Lt, driver_values
+from warp_repo._core.statements import Eq, Filter, Ge, Lt
 from warp_repo.access import _queries as q
 from warp_repo.access._queries import BillingAuditRow, Grant, Matrix
-from warp_repo.errors import translating
 
 __all__ = [
     "AsyncApiAudit",
@@ -158,20 +157,12 @@ class AsyncApiAudit(AsyncService):
             InvalidReference: a record names a user or API key of another organization (or none).
         """
         batch = self._pending
-        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         if not batch:
             return 0
-        for call in batch:
-            values = driver_values(call)
-            shapes.setdefault(tuple(values), []).append(values)
-        with translating(ApiAuditLog):
-            async with self._platform(), self._conn.cursor() as cur:
-                for names, rows in shapes.items():
-                    async with cur.copy(q.copy_api_audit(names)) as copy:
-                        for values in rows:
-                            await copy.write_row([values[name] for name in names])
+        async with self._platform():
+            written = await AsyncApiAuditLogRepo(self._conn).copy_in(batch)
         self._pending = []
-        return len(batch)
+        return written
 
     async def calls(
         self,

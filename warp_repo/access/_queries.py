@@ -8,14 +8,12 @@ from datetime import datetime
 from typing import Any, LiteralString, get_args
 from uuid import UUID
 
-from psycopg import sql
 from psycopg.rows import RowMaker
 
-from warp_models.access import Action, ApiAuditLog, PermissionScope, Resource
+from warp_models.access import Action, PermissionScope, Resource
 
 ACTIONS: tuple[Action, ...] = get_args(Action)
 RESOURCES: tuple[Resource, ...] = get_args(Resource)
-API_AUDIT_COLUMNS: tuple[str, ...] = tuple(c.name for c in ApiAuditLog.__columns__)
 
 # The cells that bear on one check: the action itself and ``manage`` (every action), for the role and resource.
 CELLS: LiteralString = (
@@ -109,14 +107,6 @@ def matrix(role: str, cells: Sequence[tuple[str, str, str, str]]) -> Matrix:
 def tuples(cursor: Any) -> RowMaker[tuple[Any, ...]]:
     """Row factory: the values as a tuple."""
     return tuple
-
-
-def copy_api_audit(names: Sequence[str]) -> sql.Composed:
-    """``COPY api_audit_logs (<names>) FROM STDIN``."""
-    unknown = set(names) - set(API_AUDIT_COLUMNS)
-    if unknown:
-        raise ValueError(f"api_audit_logs has no column {', '.join(sorted(unknown))}")
-    return sql.SQL("COPY api_audit_logs ({}) FROM STDIN").format(sql.SQL(", ").join(map(sql.Identifier, names)))
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,9 @@ from warp_models.organizations import UserRole
 from warp_repo._core.cursor import Page
 from warp_repo._core.repository_sync import TenantRepo
 from warp_repo._core.service_sync import Service
-from warp_repo._core.statements import Eq, Filter, Ge, Lt, driver_values
+from warp_repo._core.statements import Eq, Filter, Ge, Lt
 from warp_repo.access import _queries as q
 from warp_repo.access._queries import BillingAuditRow, Grant, Matrix
-from warp_repo.errors import translating
 
 __all__ = [
     "ApiAudit",
@@ -160,19 +159,12 @@ class ApiAudit(Service):
             InvalidReference: a record names a user or API key of another organization (or none).
         """
         batch = self._pending
-        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         if not batch:
             return 0
-        for call in batch:
-            values = driver_values(call)
-            shapes.setdefault(tuple(values), []).append(values)
-        with translating(ApiAuditLog), self._platform(), self._conn.cursor() as cur:
-            for names, rows in shapes.items():
-                with cur.copy(q.copy_api_audit(names)) as copy:
-                    for values in rows:
-                        copy.write_row([values[name] for name in names])
+        with self._platform():
+            written = ApiAuditLogRepo(self._conn).copy_in(batch)
         self._pending = []
-        return len(batch)
+        return written
 
     def calls(
         self,

@@ -8,19 +8,14 @@ from datetime import datetime
 from typing import Any, LiteralString
 from uuid import UUID
 
-from psycopg import sql
 from psycopg.rows import RowMaker
 
-from warp_models import DeviceHealthMetric
 from warp_models.devices import Device, DeviceConfiguration, DeviceKey
 from warp_models.types import Metadata
 from warp_repo._core.queries import columns
 
 MAX_INHERITANCE_DEPTH = 16
 """How many parents the effective configuration follows at most; a chain that loops stops where it loops."""
-
-HEALTH_COLUMNS: tuple[str, ...] = tuple(c.name for c in DeviceHealthMetric.__columns__ if c.name != "id")
-"""The columns a health sample is copied with (``id`` is left to the database)."""
 
 _DEVICE = columns(Device, "d")
 _CONFIG = columns(DeviceConfiguration, "c")
@@ -69,14 +64,6 @@ UNHEALTHY: LiteralString = (
     " WHERE d.org_id = %(org)s AND d.status = 'provisioned'"
     " AND (h.health_status IS NULL OR h.health_status <> 'ok') ORDER BY d.mac_address"
 )
-
-
-def copy_health(names: Sequence[str]) -> sql.Composed:
-    """``COPY device_health_metrics (<names>) FROM STDIN``: the columns the samples give, in that order."""
-    unknown = set(names) - set(HEALTH_COLUMNS)
-    if unknown:
-        raise ValueError(f"device_health_metrics has no column {', '.join(sorted(unknown))}")
-    return sql.SQL("COPY device_health_metrics ({}) FROM STDIN").format(sql.SQL(", ").join(map(sql.Identifier, names)))
 
 
 @dataclass(frozen=True)

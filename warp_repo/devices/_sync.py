@@ -8,13 +8,10 @@ The repositories of the domain's tables and its service. Written once, as async 
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
-from psycopg import Cursor, sql
 from pydantic import TypeAdapter
 
 from warp_models import (
@@ -34,10 +31,10 @@ from warp_models import (
 from warp_models.types import IpAddress, MacAddress
 from warp_repo._core.repository_sync import Repo, TenantRepo
 from warp_repo._core.service_sync import PLATFORM, Service
-from warp_repo._core.statements import driver_values, rows_of
+from warp_repo._core.statements import rows_of
 from warp_repo.devices import _queries as q
 from warp_repo.devices._queries import DeviceHealth, FirmwareDue, Provisioning
-from warp_repo.errors import NotFound, translating
+from warp_repo.errors import NotFound
 
 __all__ = [
     "DeviceConfigurationRepo",
@@ -147,34 +144,13 @@ class Devices(Service):
     def ingest_health(self, samples: Iterable[DeviceHealthMetricCreate]) -> int:
         """Copy health samples of any organizations in (``COPY``), with the platform reach; how many were copied.
 
-        Every sample gives the same columns (those of the first; ``id`` is best left to the database), so that one
-        ``COPY`` carries them all. Each sample's ``(org_id, device_id)`` must name a device of that organization:
-        the composite foreign key refuses anything else, and nothing of the batch stays.
+        Samples giving the same columns go in one ``COPY``. Row-level security forbids ``COPY`` into the table
+        itself, so the rows are staged in a temporary table and moved in with one ``INSERT ... SELECT`` (see
+        ``copy_in``). Each sample's ``(org_id, device_id)`` must name a device of that organization: the
+        composite foreign key refuses anything else, and nothing of the batch stays.
 
         Raises:
-            ValueError: a sample gives other columns than the first.
             InvalidReference: a sample names a device of another organization, or none.
         """
-        items = iter(samples)
-        first = next(items, None)
-        if first is None:
-            return 0
-        names = tuple(driver_values(first))
-        statement = q.copy_health(names)
-        with self._platform(), self._conn.cursor() as cur, translating(DeviceHealthMetric):
-            return _copy_samples(cur, statement, names, itertools.chain((first,), items))
-
-
-def _copy_samples(
-    cur: Cursor[Any], statement: sql.Composed, names: tuple[str, ...], samples: Iterable[DeviceHealthMetricCreate]
-) -> int:
-    count = 0
-    with cur.copy(statement) as copy:
-        for sample in samples:
-            values = driver_values(sample)
-            if tuple(values) != names:
-                given = ", ".join(values)
-                raise ValueError(f"sample {count} gives the columns {given}, not {', '.join(names)}")
-            copy.write_row([values[name] for name in names])
-            count += 1
-    return count
+        with self._platform():
+            return DeviceHealthMetricRepo(self._conn).copy_in(samples)
