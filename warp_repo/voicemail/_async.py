@@ -27,6 +27,7 @@ from warp_models import (
     VoicemailTranscriptionUpdate,
 )
 from warp_models.voicemail import Folder
+from warp_repo._core.queries import scalar
 from warp_repo._core.repository_async import AsyncTenantRepo
 from warp_repo._core.service_async import PLATFORM, AsyncService
 from warp_repo._core.statements import rows_of
@@ -93,10 +94,10 @@ class AsyncVoicemail(AsyncService):
             InvalidTransition: the box is disabled.
         """
         async with self._atomic():
-            found = await self._all(q.LOCK_BOX, {"box": create.box_id}, _tuples, self._org, VoicemailBox)
-            if not found:
+            found = await self._first(q.LOCK_BOX, {"box": create.box_id}, _tuples, self._org, VoicemailBox)
+            if found is None:
                 raise NotFound(f"voicemail_boxes: no row with id = {create.box_id}", table="voicemail_boxes")
-            limit, transcribe, enabled, held = found[0]
+            limit, transcribe, enabled = found
             if not enabled:
                 raise InvalidTransition(
                     f"voicemail box {create.box_id} is disabled: it takes no messages",
@@ -104,6 +105,7 @@ class AsyncVoicemail(AsyncService):
                     requested="deposit",
                     table="voicemail_boxes",
                 )
+            held = int(await self._first(q.HELD, {"box": create.box_id}, scalar, self._org, VoicemailMessage) or 0)
             if held >= limit:
                 raise LimitExceeded(
                     f"voicemail box {create.box_id} is full ({held} of {limit} messages): delete some first",
@@ -259,8 +261,8 @@ class AsyncTranscriptionQueue(AsyncService):
         return found
 
 
-def _tuples(cursor: Any) -> RowMaker[tuple[int, bool, bool, int]]:
-    return lambda values: (int(values[0]), bool(values[1]), bool(values[2]), int(values[3]))
+def _tuples(cursor: Any) -> RowMaker[tuple[int, bool, bool]]:
+    return lambda values: (int(values[0]), bool(values[1]), bool(values[2]))
 
 
 def _first_values(cursor: Any) -> RowMaker[UUID]:

@@ -19,14 +19,14 @@ _MESSAGE = columns(VoicemailMessage)
 _JOB = columns(VoicemailTranscription)
 _JOB_T = columns(VoicemailTranscription, "t")
 
-# The box row is locked, so two deposits racing for the last free place take turns; deleted messages do not
-# count against max_messages.
+# The box row is locked first, so two deposits racing for the last free place take turns; the messages are counted
+# by the next statement, whose snapshot (READ COMMITTED) sees what the other deposit committed meanwhile. Deleted
+# messages do not count against max_messages.
 LOCK_BOX: LiteralString = (
-    "SELECT b.max_messages, b.transcription_enabled, b.enabled,"
-    " (SELECT count(*) FROM voicemail_messages m WHERE m.org_id = b.org_id AND m.box_id = b.id"
-    "   AND m.folder <> 'deleted')"
-    " FROM voicemail_boxes b WHERE b.id = %(box)s FOR UPDATE OF b"
+    "SELECT max_messages, transcription_enabled, enabled FROM voicemail_boxes WHERE id = %(box)s FOR UPDATE"
 )
+
+HELD: LiteralString = "SELECT count(*) FROM voicemail_messages WHERE box_id = %(box)s AND folder <> 'deleted'"
 
 ENQUEUE: LiteralString = (
     "INSERT INTO voicemail_transcriptions (org_id, message_id, engine, language)"
@@ -40,7 +40,7 @@ LIST_FOLDER: LiteralString = (
 
 MOVE: LiteralString = (
     "UPDATE voicemail_messages SET folder = %(folder)s,"
-    " deleted_at = CASE WHEN %(folder)s = 'deleted' THEN coalesce(deleted_at, now()) ELSE NULL END"
+    " deleted_at = CASE WHEN %(folder)s::varchar = 'deleted' THEN coalesce(deleted_at, now()) ELSE NULL END"
     " WHERE id = %(message)s RETURNING " + _MESSAGE
 )
 
