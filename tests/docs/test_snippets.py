@@ -3,7 +3,8 @@
 A ``text`` block right after a ``python`` block is that block's expected output; the lines after a ``$ warp-db``
 command in a ``console`` block are the command's. Expected lines must appear in order; ``...`` matches anything.
 A page holding ``<!-- snippets: empty database -->`` starts from an empty database, the others from a migrated
-one. ``WARP_DATABASE_URL`` names it, and the current folder is a scratch folder holding a copy of ``migrations/``.
+one. ``WARP_DATABASE_URL`` names it (as its owner), ``WARP_SERVICE_DATABASE_URL`` the same database as a login of
+the application role ``warp_app``, and the current folder is a scratch folder holding a copy of ``migrations/``.
 
 A ``python`` block right after ``<!-- snippets: pytest -->`` is test code: a page's such blocks form one test
 module, run by pytest with the ``warp`` plugin, and every test in it must pass. A ``py`` block is only allowed
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import APP_ROLE, Server
 from warp_repo import cli, migrations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +44,7 @@ GUIDES = (
     "troubleshooting.md",
     "testing.md",
     "cookbook.md",
+    "security.md",
 )
 EMPTY_DATABASE = "<!-- snippets: empty database -->"
 PYTEST = "<!-- snippets: pytest -->"
@@ -157,7 +160,7 @@ def run_page(page: str, text: str) -> int:
 
 @pytest.mark.parametrize("page", GUIDES)
 def test_guide_examples_run(
-    page: str, create_database: DatabaseFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    page: str, create_database: DatabaseFactory, pg_server: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     path = ROOT / "docs" / page
     if not path.exists():
@@ -171,6 +174,7 @@ def test_guide_examples_run(
     for name in ("DATABASE_URL", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_SSL_MODE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("WARP_DATABASE_URL", url)
+    monkeypatch.setenv("WARP_SERVICE_DATABASE_URL", pg_server.login(APP_ROLE).url(url))
     shutil.copytree(ROOT / "migrations", tmp_path / "migrations")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # what the examples write is cleaned up with it
