@@ -12,6 +12,7 @@ differences (drift, failed or edited migrations); 2 an error (the message says w
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import textwrap
@@ -28,12 +29,17 @@ from warp_models import __version__
 from warp_models.errors import ConfigurationError, WarpError
 from warp_repo import migrations
 from warp_repo import secrets as warp_secrets
-from warp_repo._settings import ResolvedUrl, load_env_file, redact_url, resolve_database_url, resolve_redis_url
+from warp_repo._settings import (
+    ResolvedUrl,
+    load_env_file,
+    redact_url,
+    resolve_database_url,
+    resolve_redis_url,
+    resolve_timeouts,
+)
 from warp_repo.security import check_security
 
 ENVIRONMENTS = ("development", "staging", "production")
-CONNECT_TIMEOUT = 10
-"""Seconds to wait for the server to answer before giving up, unless the URL or --connect-timeout says."""
 PIPED_WIDTH = 160
 """Columns of output written to a pipe or a file when ``COLUMNS`` does not say: wide enough for the tables."""
 COMMON_DEFAULTS: dict[str, object] = {
@@ -78,14 +84,17 @@ class Context:
 def with_connect_timeout(url: str, seconds: int | None) -> str:
     """``url`` with a ``connect_timeout``, so that a host that never answers fails instead of hanging.
 
-    ``seconds`` (``--connect-timeout``) wins; else the URL's own ``connect_timeout`` or libpq's
-    ``PGCONNECT_TIMEOUT`` stands; else ``CONNECT_TIMEOUT``.
+    In order: ``seconds`` (``--connect-timeout``); the URL's own ``connect_timeout``; ``WARP_DB_CONNECT_TIMEOUT``
+    (as for the library's pools); libpq's ``PGCONNECT_TIMEOUT``; the library's default (5 s). libpq counts
+    whole seconds, 2 at least.
     """
     if seconds is None:
-        if "connect_timeout" in conninfo_to_dict(url) or os.environ.get("PGCONNECT_TIMEOUT"):
+        if "connect_timeout" in conninfo_to_dict(url):
             return url
-        seconds = CONNECT_TIMEOUT
-    return make_conninfo(url, connect_timeout=seconds)
+        if os.environ.get("WARP_DB_CONNECT_TIMEOUT") is None and os.environ.get("PGCONNECT_TIMEOUT"):
+            return url
+        seconds = math.ceil(resolve_timeouts().connect)
+    return make_conninfo(url, connect_timeout=max(2, seconds))
 
 
 def _confirm(ctx: Context, action: str) -> None:
@@ -404,8 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--connect-timeout",
         type=_positive,
         metavar="SECONDS",
-        help=f"give up on a server that does not answer within SECONDS (default: the URL's connect_timeout, "
-        f"else PGCONNECT_TIMEOUT, else {CONNECT_TIMEOUT})",
+        help="give up on a server that does not answer within SECONDS (default, first set: the URL's "
+        "connect_timeout, WARP_DB_CONNECT_TIMEOUT, PGCONNECT_TIMEOUT; else 5)",
     )
 
     parser = argparse.ArgumentParser(

@@ -19,13 +19,23 @@ from psycopg.conninfo import conninfo_to_dict
 import warp_models
 from warp_models import TABLES
 from warp_repo._embedded import embedded_data_dir, stop_embedded_redis
-from warp_repo.cli import CONNECT_TIMEOUT, EXAMPLES, PIPED_WIDTH, _console_width, main, with_connect_timeout
+from warp_repo.cli import EXAMPLES, PIPED_WIDTH, _console_width, main, with_connect_timeout
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
     """Exit code and standard output."""
     code = main(list(argv))
     return code, capsys.readouterr().out
+
+
+def run_failing_on(argv: list[str]) -> str:
+    """Standard error of a run that must fail with exit code 2, in a subprocess (so its environment is this one)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "warp_repo.cli", *argv], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 2, done
+    assert "error:" not in done.stdout
+    return done.stderr
 
 
 def run_failing(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
@@ -263,15 +273,21 @@ def test_columns_narrows_piped_output(empty_admin_url: str) -> None:
 
 
 def test_a_url_gets_a_connect_timeout_unless_it_has_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    for name in ("PGCONNECT_TIMEOUT", "WARP_DB_CONNECT_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
     url = "postgresql://app@db.internal:5432/warp"
-    assert conninfo_to_dict(with_connect_timeout(url, None))["connect_timeout"] == str(CONNECT_TIMEOUT)
+    assert conninfo_to_dict(with_connect_timeout(url, None))["connect_timeout"] == "5", "the library's default"
     assert conninfo_to_dict(with_connect_timeout(url, 3))["connect_timeout"] == "3"
+    assert conninfo_to_dict(with_connect_timeout(url, 1))["connect_timeout"] == "2", "libpq's least"
     own = url + "?connect_timeout=30"
     assert with_connect_timeout(own, None) == own
     assert conninfo_to_dict(with_connect_timeout(own, 2))["connect_timeout"] == "2", "the option wins"
     monkeypatch.setenv("PGCONNECT_TIMEOUT", "7")
     assert "connect_timeout" not in conninfo_to_dict(with_connect_timeout(url, None)), "libpq reads PGCONNECT_TIMEOUT"
+    monkeypatch.setenv("WARP_DB_CONNECT_TIMEOUT", "8.5")
+    assert conninfo_to_dict(with_connect_timeout(url, None))["connect_timeout"] == "9", "as the library's pools"
+    monkeypatch.setenv("WARP_DB_CONNECT_TIMEOUT", "soon")
+    assert "WARP_DB_CONNECT_TIMEOUT" in run_failing_on(["--database-url", url, "status"])
 
 
 def test_a_server_that_never_answers_fails_after_the_connect_timeout(capsys: pytest.CaptureFixture[str]) -> None:
