@@ -16,11 +16,14 @@ key                                 Redis type    value
 ``rate:api:{key_id}:quota``         string        limit per window (:data:`RateLimitValue`)
 ``rate:calls:{trunk_id}:{window}``  string        counter (:data:`RateCount`)
 ``rate:calls:{trunk_id}:max``       string        limit per window (:data:`RateLimitValue`)
+``mwi:{box_id}``                    hash          a voicemail box's message-waiting counts
 ==================================  ============  ===================================================
 
 Two keys are added to the seed's, both outside its patterns so that no reader of those patterns meets them:
 ``sessions:user:{user_id}`` (a sorted set indexing a user's sessions, for "sign out everywhere") and
 ``lease:api_key:{key_hash}`` (a fill token that keeps a revoked key from being cached again by a slow reader).
+The voicemail domain adds ``mwi:{box_id}`` (``new``, ``new_urgent``, ``old``, ``old_urgent`` and ``mailbox``), the
+counts a message-waiting NOTIFY carries, dropped by every write that changes them and kept 30 seconds at most.
 
 One deviation: the seed names API rate keys after the API key itself (``rate:api:{api_key}``), which would put
 a credential in a key name, visible to ``SCAN``, ``MONITOR``, slow logs and key-space notifications. The SDK
@@ -170,6 +173,12 @@ class CacheKeys:
         """A ``SCAN MATCH`` pattern for every custom route of one organization."""
         literal = f"{self.prefix}route:custom:{_part(org_id, 'org_id')}:"
         return f"{glob_escape(literal)}*"
+
+    # --- voicemail ---------------------------------------------------------------------------------------------
+
+    def mwi(self, box_id: UUID) -> str:
+        """``mwi:{box_id}``: not in the seed; every write that changes the counts drops it."""
+        return f"{self.prefix}mwi:{_part(box_id, 'box_id')}"
 
     # --- rate limits -------------------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ The domain's face, sync and async. ``_async.py`` is its source, ``_sync.py`` is 
 """
 
 from warp_repo.voicemail._async import (
+    AsyncMwiCache,
     AsyncTranscriptionQueue,
     AsyncVoicemail,
     AsyncVoicemailBoxRepo,
@@ -13,6 +14,7 @@ from warp_repo.voicemail._async import (
     MessageWaiting,
 )
 from warp_repo.voicemail._sync import (
+    MwiCache,
     TranscriptionQueue,
     Voicemail,
     VoicemailBoxRepo,
@@ -21,12 +23,14 @@ from warp_repo.voicemail._sync import (
 )
 
 __all__ = [
+    "AsyncMwiCache",
     "AsyncTranscriptionQueue",
     "AsyncVoicemail",
     "AsyncVoicemailBoxRepo",
     "AsyncVoicemailMessageRepo",
     "AsyncVoicemailTranscriptionRepo",
     "MessageWaiting",
+    "MwiCache",
     "TranscriptionQueue",
     "Voicemail",
     "VoicemailBoxRepo",

@@ -31,11 +31,13 @@ from warp_repo._core.queries import scalar
 from warp_repo._core.repository_async import AsyncTenantRepo
 from warp_repo._core.service_async import PLATFORM, AsyncService
 from warp_repo._core.statements import rows_of
+from warp_repo.cache._base_async import AsyncStore
 from warp_repo.errors import InvalidTransition, LimitExceeded, NotFound
 from warp_repo.voicemail import _queries as q
-from warp_repo.voicemail._queries import DEFAULT_BACKOFF, DEFAULT_LEASE, DELETED_GRACE, MessageWaiting
+from warp_repo.voicemail._queries import DEFAULT_BACKOFF, DEFAULT_LEASE, DELETED_GRACE, MWI_TTL, MessageWaiting
 
 __all__ = [
+    "AsyncMwiCache",
     "AsyncTranscriptionQueue",
     "AsyncVoicemail",
     "AsyncVoicemailBoxRepo",
@@ -59,6 +61,58 @@ class AsyncVoicemailTranscriptionRepo(
     """``voicemail_transcriptions``: the transcription of one message, and its job in the work queue."""
 
 
+class AsyncMwiCache(AsyncStore):
+    """Message-waiting counts in Redis (``mwi:{box_id}``): read before the database, dropped by every write.
+
+    Takes the arguments of the cache stores (a client from ``warp_repo.cache.async_connect``, key names). An
+    entry lives ``ttl`` seconds at most, which also bounds how long a count filled by a reader racing a write
+    (read before the write committed, stored after it dropped the entry) can stay behind.
+    """
+
+    _what = "message-waiting cache"
+
+    async def get_many(self, box_ids: Iterable[UUID]) -> dict[UUID, MessageWaiting]:
+        """The cached counts of the boxes that have an entry.
+
+        Raises:
+            CacheUnavailable: Redis did not answer.
+            CacheDataError: an entry is not a box's counts.
+        """
+        found: dict[UUID, MessageWaiting] = {}
+        for box_id in box_ids:
+            key = self._keys.mwi(box_id)
+            fields = await self._read(key)
+            if fields:
+                found[box_id] = q.mwi_from_redis(box_id, fields, key)
+        return found
+
+    async def put(self, counts: Iterable[MessageWaiting], *, ttl: int = MWI_TTL) -> None:
+        """Store the boxes' counts for ``ttl`` seconds.
+
+        Raises:
+            CacheUnavailable: Redis did not answer; an entry may or may not be stored.
+        """
+        for value in counts:
+            await self._store(self._keys.mwi(value.box_id), q.mwi_to_redis(value), ttl)
+
+    async def _read(self, key: str) -> dict[Any, Any]:
+        return await self._idempotent("read message-waiting counts", lambda: self._client.hgetall(key))
+
+    async def _store(self, key: str, fields: dict[Any, Any], ttl: int) -> None:
+        await self._idempotent("store message-waiting counts", lambda: self._client.hset(key, mapping=fields))
+        await self._idempotent("store message-waiting counts", lambda: self._client.expire(key, ttl))
+
+    async def invalidate(self, box_ids: Iterable[UUID]) -> None:
+        """Drop the boxes' entries (after a write changed their counts).
+
+        Raises:
+            CacheUnavailable: Redis did not answer; the entries may still be there until they expire.
+        """
+        keys = [self._keys.mwi(box_id) for box_id in set(box_ids)]
+        if keys:
+            await self._idempotent("drop message-waiting counts", lambda: self._client.delete(*keys))
+
+
 class AsyncVoicemail(AsyncService):
     """The voicemail server's questions for one organization.
 
@@ -73,9 +127,10 @@ class AsyncVoicemail(AsyncService):
     found.
     """
 
-    def __init__(self, conn: AsyncConnection[Any], org_id: UUID) -> None:
+    def __init__(self, conn: AsyncConnection[Any], org_id: UUID, *, cache: AsyncMwiCache | None = None) -> None:
         super().__init__(conn)
         self._org = org_id
+        self._cache = cache
 
     @property
     def org_id(self) -> UUID:
@@ -118,7 +173,8 @@ class AsyncVoicemail(AsyncService):
             if transcribe:
                 params = {"org": self._org, "message": message.id, "engine": engine, "language": None}
                 await self._run(q.ENQUEUE, params, self._org, VoicemailTranscription)
-            return message
+        await self._invalidate([message.box_id])
+        return message
 
     async def folder(self, box_id: UUID, folder: Folder = "inbox", *, limit: int = 100) -> list[VoicemailMessage]:
         """A folder's messages: new before read, urgent first, newest first."""
@@ -145,12 +201,29 @@ class AsyncVoicemail(AsyncService):
         found = await self._first(sql, params, rows_of(VoicemailMessage), self._org, VoicemailMessage)
         if found is None:
             raise NotFound(f"voicemail_messages: no row with id = {message_id}", table="voicemail_messages")
+        await self._invalidate([found.box_id])
         return found
 
+    async def _invalidate(self, box_ids: list[UUID]) -> None:
+        if self._cache is not None:
+            await self._cache.invalidate(box_ids)
+
     async def message_waiting(self, box_ids: Iterable[UUID]) -> list[MessageWaiting]:
-        """The message-waiting counts of the boxes, in one statement; boxes not of the organization are left out."""
-        boxes = list(box_ids)
-        return await self._all(q.MWI, {"boxes": boxes}, q.mwi_rows, self._org, VoicemailMessage)
+        """The message-waiting counts of the boxes, in one statement; boxes not of the organization are left out.
+
+        With a cache, the boxes it holds are answered from it and the others read (in one statement) and stored.
+        A box of another organization is never found, so never cached for this one.
+        """
+        boxes = list(dict.fromkeys(box_ids))
+        if self._cache is None:
+            return await self._all(q.MWI, {"boxes": boxes}, q.mwi_rows, self._org, VoicemailMessage)
+        cached = await self._cache.get_many(boxes)
+        missing = [b for b in boxes if b not in cached]
+        if missing:
+            found = await self._all(q.MWI, {"boxes": missing}, q.mwi_rows, self._org, VoicemailMessage)
+            await self._cache.put(found)
+            cached.update({m.box_id: m for m in found})
+        return [cached[b] for b in boxes if b in cached]
 
     async def clean_up(self, *, deleted_grace: timedelta = DELETED_GRACE) -> list[UUID]:
         """Remove the organization's expired messages and their transcriptions; their ids.
@@ -158,7 +231,9 @@ class AsyncVoicemail(AsyncService):
         Expired: in the deleted folder for longer than ``deleted_grace``, or older than the box's
         ``retention_days``.
         """
-        return await self._all(q.CLEAN_UP, {"grace": deleted_grace}, _first_values, self._org, VoicemailMessage)
+        gone = await self._all(q.CLEAN_UP, {"grace": deleted_grace}, q.pairs, self._org, VoicemailMessage)
+        await self._invalidate([box for _, box in gone])
+        return [message for message, _ in gone]
 
 
 class AsyncTranscriptionQueue(AsyncService):
@@ -263,7 +338,3 @@ class AsyncTranscriptionQueue(AsyncService):
 
 def _tuples(cursor: Any) -> RowMaker[tuple[int, bool, bool]]:
     return lambda values: (int(values[0]), bool(values[1]), bool(values[2]))
-
-
-def _first_values(cursor: Any) -> RowMaker[UUID]:
-    return lambda values: UUID(str(values[0]))

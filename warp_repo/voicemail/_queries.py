@@ -5,6 +5,7 @@ Statements and result types; no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, LiteralString
@@ -14,6 +15,7 @@ from psycopg.rows import RowMaker
 
 from warp_models.voicemail import VoicemailMessage, VoicemailTranscription
 from warp_repo._core.queries import columns
+from warp_repo.cache._errors import CacheDataError
 
 _MESSAGE = columns(VoicemailMessage)
 _JOB = columns(VoicemailTranscription)
@@ -70,7 +72,7 @@ CLEAN_UP: LiteralString = (
     " WHERE (m.folder = 'deleted' AND m.deleted_at < now() - %(grace)s)"
     "    OR (b.retention_days IS NOT NULL AND m.received_at < now() - b.retention_days * interval '1 day')),"
     " gone_jobs AS (DELETE FROM voicemail_transcriptions t USING doomed WHERE t.message_id = doomed.id)"
-    " DELETE FROM voicemail_messages m USING doomed WHERE m.id = doomed.id RETURNING m.id"
+    " DELETE FROM voicemail_messages m USING doomed WHERE m.id = doomed.id RETURNING m.id, m.box_id"
 )
 
 DELETE_JOB: LiteralString = "DELETE FROM voicemail_transcriptions WHERE message_id = %(message)s"
@@ -146,6 +148,40 @@ def mwi_rows(cursor: Any) -> RowMaker[MessageWaiting]:
     """Row factory of ``MWI``."""
     return lambda values: MessageWaiting(*values)
 
+
+def pairs(cursor: Any) -> RowMaker[tuple[UUID, UUID]]:
+    """Row factory: two ids."""
+    return lambda values: (values[0], values[1])
+
+
+MWI_FIELDS = ("mailbox", "new", "new_urgent", "old", "old_urgent")
+
+
+def mwi_to_redis(value: MessageWaiting) -> dict[Any, Any]:
+    """A box's counts as the fields of its ``mwi:{box_id}`` hash."""
+    return {name: str(getattr(value, name)) for name in MWI_FIELDS}
+
+
+def mwi_from_redis(box_id: UUID, fields: Mapping[Any, Any], key: str) -> MessageWaiting:
+    """A box's counts read back from its hash.
+
+    Raises:
+        CacheDataError: the hash is not a box's counts.
+    """
+    values = {
+        (k.decode() if isinstance(k, bytes) else str(k)): (v.decode() if isinstance(v, bytes) else str(v))
+        for k, v in fields.items()
+    }
+    try:
+        return MessageWaiting(box_id, values["mailbox"], *(int(values[name]) for name in MWI_FIELDS[1:]))
+    except (KeyError, ValueError) as exc:
+        raise CacheDataError(
+            f"{key} does not hold message-waiting counts: {exc}", operation="read message-waiting counts", key=key
+        ) from exc
+
+
+MWI_TTL = 30
+"""Seconds a box's cached counts live at most."""
 
 DEFAULT_LEASE = timedelta(minutes=5)
 """How long a claimed job stays with its worker before another may take it over."""
