@@ -95,6 +95,8 @@ def run_demo(url: str, console: Console, *, migrations_dir: Path | None = None, 
                 _call_statistics(conn, console, org)
                 console.rule("7. rate limit")
                 _rate_limit(conn, console, org, redis_url)
+                console.rule("8. devices and voicemail")
+                _devices_and_voicemail(conn, console, org)
     console.print(f"{len(TABLES)} tables; drift check {'passed' if not drifts else 'FAILED'}")
     return 1 if drifts else 0
 
@@ -277,3 +279,31 @@ def _rate_limit(conn: psycopg.Connection[Any], console: Console, org: UUID, redi
         f"{admitted} admitted, {len(decisions) - admitted} refused; limit {decisions[-1].limit} per "
         f"{limiter.window.total_seconds():g} s for trunk {trunk.name}",
     )
+
+
+def _devices_and_voicemail(conn: psycopg.Connection[Any], console: Console, org: UUID) -> None:
+    """A phone's provisioning lookup by MAC (as it spells it) and the organization's message-waiting lamps."""
+    from warp_repo.devices import DeviceRepo, Devices
+    from warp_repo.voicemail import Voicemail, VoicemailBoxRepo
+
+    devices = DeviceRepo(conn).for_org(org).list(order_by=("mac_address",), limit=1)
+    if devices:
+        spelled = devices[0].mac_address.upper().replace(":", "-")
+        with conn.transaction():  # the lookup takes the platform reach until the end of its transaction
+            found = Devices(conn).provisioning(spelled)
+        shown = (
+            "no such device"
+            if found is None
+            else f"{found.device.vendor} {found.device.model}: {len(found.chain)} configuration(s), "
+            f"{len(found.settings)} setting(s), {len(found.keys)} key(s), version {found.version}"
+        )
+        _show(console, f"Devices(conn).provisioning({spelled!r})", shown)
+    boxes = [b.id for b in VoicemailBoxRepo(conn).for_org(org).list(limit=5)]
+    if boxes:
+        lamps = Voicemail(conn, org).message_waiting(boxes)
+        rows = [(m.mailbox, m.summary(), "on" if m.waiting else "") for m in lamps]
+        _show(
+            console,
+            "Voicemail(conn, org.id).message_waiting(box_ids)",
+            _rows("message waiting", ("mailbox", "new/old (urgent)", "lamp"), rows),
+        )

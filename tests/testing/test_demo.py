@@ -43,6 +43,8 @@ def test_the_demo_seeds_walks_through_the_sdk_and_runs_again(empty_admin_url: st
         "TrunkRepo(conn).for_org(org.id).list",
         "PhoneNumberRepo(conn).for_org(org.id).list",
         "CdrRepo(conn).for_org(org.id).page",
+        "Devices(conn).provisioning(",
+        "Voicemail(conn, org.id).message_waiting(box_ids)",
         "TenantScopeError",
         "calls per day",
     ):
