@@ -40,6 +40,9 @@ window.addEventListener("load", function () {
               shown: img.getBoundingClientRect().width};
     }),
     mermaidText: document.body.innerText.indexOf("erDiagram") >= 0,
+    brokenNames: Array.prototype.slice.call(document.querySelectorAll("td code")).filter(function (code) {
+      return code.textContent.indexOf(" ") < 0 && code.getClientRects().length > 1;
+    }).map(function (code) { return code.textContent; }),
     mermaidBlocks: document.querySelectorAll(".mermaid, code.language-mermaid").length
   }));
 });
@@ -166,6 +169,7 @@ def test_the_diagrams_show_offline_at_their_own_size(served: _Site, page: str, t
         assert picture["natural"] > 400, f"{picture['src']} did not load: {picture}"
         assert abs(picture["shown"] - picture["natural"]) <= 1, f"{picture['src']} is scaled down: {picture}"
     assert served.external == [], f"the site asked for {served.external}"
+    assert report["brokenNames"] == [], "identifiers in tables break mid-word"
 
 
 @needs_browser
