@@ -71,33 +71,25 @@ _CLAIM_PREFIX = "warp:test:claim:"
 _CLAIM_SECONDS = 6 * 3600
 
 _OPTIONS = (
-    ("--warp-database-url", "WARP_TEST_DATABASE_URL", "URL", "server to create test databases on (libpq URL)"),
-    (
-        "--warp-app-role",
-        "WARP_TEST_APP_ROLE",
-        "ROLE",
-        f"application group role tests act as (default {DEFAULT_APP_ROLE})",
-    ),
-    ("--warp-login-role", "WARP_TEST_LOGIN_ROLE", "ROLE", "login role to connect as (default: one per session)"),
-    ("--warp-seed", "WARP_TEST_SEED", "SEED", "session seed of the factories (default 0)"),
-    (
-        "--warp-redis-url",
-        "WARP_TEST_REDIS_URL",
-        "URL",
-        "Redis server for warp_redis (default 127.0.0.1:6379, else embedded)",
-    ),
+    ("--warp-database-url", "WARP_TEST_DATABASE_URL", "server to create test databases on (libpq URL)"),
+    ("--warp-app-role", "WARP_TEST_APP_ROLE", f"application group role tests act as (default {DEFAULT_APP_ROLE})"),
+    ("--warp-login-role", "WARP_TEST_LOGIN_ROLE", "login role to connect as (default: one per session)"),
+    ("--warp-seed", "WARP_TEST_SEED", "session seed of the factories (default 0)"),
+    ("--warp-redis-url", "WARP_TEST_REDIS_URL", "Redis server for warp_redis (default 127.0.0.1:6379, else embedded)"),
 )
+_METAVARS = {"--warp-app-role": "ROLE", "--warp-login-role": "ROLE", "--warp-seed": "SEED"}
+"""What ``--help`` shows after an option (``URL`` when not listed): not the variable's name, which the help gives."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The plugin's options; each falls back to its environment variable, which the help names."""
     group = parser.getgroup("warp", "WARP test database and data")
-    for flag, env, metavar, text in _OPTIONS:
-        group.addoption(flag, default=None, metavar=metavar, help=f"{text}; env {env}")
+    for flag, env, text in _OPTIONS:
+        group.addoption(flag, default=None, metavar=_METAVARS.get(flag, "URL"), help=f"{text}; env {env}")
 
 
 def _setting(config: pytest.Config, flag: str) -> str | None:
-    env = next(e for f, e, _, _ in _OPTIONS if f == flag)
+    env = next(e for f, e, _ in _OPTIONS if f == flag)
     value = config.getoption(flag.lstrip("-").replace("-", "_"))
     return str(value) if value else (os.environ.get(env) or None)
 
