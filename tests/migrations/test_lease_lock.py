@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import signal
 import subprocess
@@ -14,9 +15,17 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from warp_models.errors import ConfigurationError, MigrationError
-from warp_repo.migrations import AdvisoryLock, LeaseLock, MigrationLock, default_lock, migrate
+from warp_repo.migrations import (
+    AdvisoryLock,
+    LeaseLock,
+    MigrationLock,
+    MigrationLockLost,
+    default_lock,
+    migrate,
+)
 
 from .testkit import scalar, write_migration
 
@@ -145,3 +154,97 @@ def test_a_lease_needs_a_heartbeat_shorter_than_its_ttl(
 ) -> None:
     with pytest.raises(ConfigurationError):
         LeaseLock(empty_admin_url, ttl=ttl, heartbeat=heartbeat)
+
+
+def test_a_lease_taken_over_mid_run_stops_the_run_before_the_next_migration(
+    empty_admin_url: str, tmp_path: Path
+) -> None:
+    # The first migration takes the lease over as another run would (a direct UPDATE of the row), then works on
+    # while the heartbeat finds the row gone.
+    steal = (
+        "UPDATE schema_migrations_lease SET holder = 'another run', expires_at = now() + INTERVAL '1 hour';\n"
+        "SELECT pg_sleep(1.0);"
+    )
+    write_migration(tmp_path, "20261122_001", "steal", steal, "SELECT 1;", no_transaction=True)
+    write_migration(tmp_path, "20261122_002", "two", "CREATE TABLE two (id INT);", "DROP TABLE two;")
+    lock = LeaseLock(empty_admin_url, ttl=5, heartbeat=0.2)
+    with pytest.raises(MigrationLockLost, match=r"before applying .*20261122_002.*another run took it over") as info:
+        migrate(empty_admin_url, migrations_dir=tmp_path, lock=lock)
+    assert (info.value.version, info.value.path) == ("20261122_002", next(tmp_path.rglob("20261122_002_*.sql")))
+    assert scalar(empty_admin_url, "SELECT to_regclass('two') IS NULL")  # stopped before the next migration
+    assert scalar(empty_admin_url, "SELECT success FROM schema_migrations WHERE version = '20261122_001'") is True
+    assert not lock.held
+    assert _lease(empty_admin_url)[0] == "another run"  # release left the other run's row alone
+
+
+def test_a_heartbeat_that_cannot_renew_for_a_ttl_loses_the_lease_and_stops_the_run(
+    empty_admin_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_migration(tmp_path, "20261122_001", "slow", "SELECT pg_sleep(2.5);", "SELECT 1;")
+    write_migration(tmp_path, "20261122_002", "two", "CREATE TABLE two (id INT);", "DROP TABLE two;")
+    lock = LeaseLock(empty_admin_url, ttl=1.5, heartbeat=0.3)
+    lock.acquire()
+    caplog.set_level(logging.WARNING, logger="warp_repo.migrations")
+    with psycopg.connect(empty_admin_url) as blocker:
+        # A transaction that keeps the lease row locked: every renewal waits on it (as on a stalled server).
+        blocker.execute("SELECT * FROM schema_migrations_lease FOR UPDATE")
+        started = time.monotonic()
+        with pytest.raises(MigrationLockLost, match=r"before applying .*20261122_002.*no renewal succeeded for 1.5 s"):
+            migrate(empty_admin_url, migrations_dir=tmp_path, lock=lock)
+        elapsed = time.monotonic() - started
+        blocker.rollback()
+    assert elapsed < 2.5 + 2.0, elapsed  # the release did not wait for the blocked renewal
+    assert scalar(empty_admin_url, "SELECT to_regclass('two') IS NULL")
+    assert not lock.held
+    timeouts = [r for r in caplog.records if r.exc_info and getattr(r.exc_info[1], "sqlstate", None) == "57014"]
+    assert timeouts, "each renewal is bounded by the lock connection's statement_timeout (a third of the ttl)"
+
+
+def test_a_lease_still_held_at_the_end_is_released_without_error(empty_admin_url: str, tmp_path: Path) -> None:
+    write_migration(tmp_path, "20261122_001", "slow", "SELECT pg_sleep(2.0);", "SELECT 1;")
+    write_migration(tmp_path, "20261122_002", "two", "CREATE TABLE two (id INT);", "DROP TABLE two;")
+    lock = LeaseLock(empty_admin_url, ttl=1.5, heartbeat=0.2)
+    assert migrate(empty_admin_url, migrations_dir=tmp_path, lock=lock).versions == ["20261122_001", "20261122_002"]
+    assert not lock.held
+    assert scalar(empty_admin_url, "SELECT count(*) FROM schema_migrations_lease") == 0
+
+
+SERIALIZATION_FAILURES = """
+CREATE SEQUENCE lease_attempts;
+CREATE FUNCTION lease_conflict() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF nextval('lease_attempts') <= {failures} THEN
+        RAISE EXCEPTION 'restart transaction: contention' USING ERRCODE = 'serialization_failure';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER lease_conflict BEFORE INSERT ON schema_migrations_lease
+    FOR EACH ROW EXECUTE FUNCTION lease_conflict();
+"""
+
+
+@pytest.mark.parametrize("failures", [2, 1_000_000])
+def test_serialization_failures_while_taking_the_lease_are_tried_again(empty_admin_url: str, failures: int) -> None:
+    with LeaseLock(empty_admin_url, ttl=5):
+        pass  # creates the table
+    with psycopg.connect(empty_admin_url, autocommit=True) as conn:
+        conn.execute(SERIALIZATION_FAILURES.format(failures=failures).encode())
+    lock = LeaseLock(empty_admin_url, ttl=5, poll=0.05, timeout=1.0)
+    if failures == 2:
+        with lock:
+            assert lock.held
+            assert scalar(empty_admin_url, "SELECT last_value FROM lease_attempts") == 3
+    else:
+        with pytest.raises(MigrationError, match="migration lease for over 1.0 s"):
+            lock.acquire()  # contention that never ends: a typed error once the timeout ran out
+        assert not lock.held
+
+
+def test_the_lease_keeps_the_connection_options_it_was_given(empty_admin_url: str) -> None:
+    with psycopg.connect(empty_admin_url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA leases")
+    url = make_conninfo(empty_admin_url, options="-c search_path=leases")
+    with LeaseLock(url, ttl=5) as lock:
+        assert lock.held
+        assert scalar(empty_admin_url, "SELECT count(*) FROM leases.schema_migrations_lease") == 1
+        assert scalar(empty_admin_url, "SELECT to_regclass('public.schema_migrations_lease') IS NULL")

@@ -24,7 +24,7 @@ from warp_repo.migrations._files import (
     parse_migration,
     scan_migrations,
 )
-from warp_repo.migrations._lock import AdvisoryLock, LeaseLock, MigrationLock, default_lock
+from warp_repo.migrations._lock import AdvisoryLock, LeaseLock, MigrationLock, MigrationLockLost, default_lock
 from warp_repo.migrations._partitions import ensure_partitions, partitioned_tables, prune_partitions
 from warp_repo.migrations._runner import (
     BaselineReport,
@@ -53,6 +53,7 @@ __all__ = [
     "MigrateReport",
     "Migration",
     "MigrationLock",
+    "MigrationLockLost",
     "MigrationState",
     "MigrationStatus",
     "RepairReport",

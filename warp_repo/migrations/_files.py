@@ -28,8 +28,15 @@ like this::
 The DOWN section is commented out, line by line, so that ``psql -f file.sql`` (or psql's include command) applies the UP
 and nothing else. The engine reads the commented DOWN as the rollback: it takes every line without its leading
 ``--`` and one space, so a comment inside the DOWN is written ``-- -- like this``. A DOWN section that says
-``-- warp:irreversible: <why>`` cannot be rolled back. A DOWN section with lines that are not comments (the format
-before this one) is still read as written, and ``validate`` warns that psql would run it right after the UP.
+``-- warp:irreversible: <why>`` (or ``-- -- warp:irreversible: <why>``) cannot be rolled back. A DOWN section with
+lines that are not comments (the format before this one) is still read as written, and ``validate`` warns that
+psql would run it right after the UP.
+
+Files older than this format used an all-comment DOWN section to say "this cannot be rolled back", often with
+prose or a disabled statement in it. Uncommented, such a section is not a rollback, so two rules guard it: a
+commented DOWN whose statements do not each start with an SQL command word (prose) is not runnable
+(``Migration.down_problem`` names the line, ``rollback`` refuses it, ``validate`` warns); and ``rollback`` runs a
+DOWN only when its checksum is the one recorded when the migration was applied (``_runner``).
 
 The engine owns the transaction, so top-level ``BEGIN;`` / ``COMMIT;`` statements are dropped from both sections
 (they stay in the file so that it also runs under psql).
@@ -50,7 +57,7 @@ from importlib import resources
 from pathlib import Path
 
 from warp_models.errors import ConfigurationError, MigrationError, MigrationFileError
-from warp_repo.migrations._sqltext import Statement, split_statements
+from warp_repo.migrations._sqltext import Statement, lines_inside_literals, split_statements
 
 __all__ = [
     "NAME_RE",
@@ -82,7 +89,10 @@ _DOWN_MARKER_RE = re.compile(r"^--\s*DOWN\s+MIGRATION(?:\s*\(\s*rollback\s*\))?\
 _DIRECTIVE_RE = re.compile(r"^--\s*warp:(?P<directive>\S*)\s*$")
 _KNOWN_DIRECTIVES = frozenset({"no-transaction"})
 # Markers below the UP marker: ``-- warp:allow <rule>: <why>`` (UP) and ``-- warp:irreversible: <why>`` (DOWN).
+# A commented DOWN also takes the marker written as a comment of its own (``-- -- warp:irreversible: <why>``).
+# A line inside a quoted text or block comment (a dollar-quoted function body) is never a marker.
 _MARKER_RE = re.compile(r"^--\s*warp:(?P<marker>[A-Za-z-]*)(?P<rest>.*)$")
+_COMMENTED_MARKER_RE = re.compile(r"^--\s*--\s*warp:(?P<marker>[A-Za-z-]*)(?P<rest>.*)$")
 _ALLOW_RE = re.compile(r"^\s+(?P<code>[a-z][a-z0-9-]*)\s*:\s*(?P<reason>.*)$")
 _IRREVERSIBLE_RE = re.compile(r"^\s*:\s*(?P<reason>.*)$")
 _COMMENT_PREFIX_RE = re.compile(r"^\s*-- ?")
@@ -91,6 +101,67 @@ _REQUIRED_FIELDS = ("Migration", "Author", "Date", "Description")
 # Statements the engine replaces by its own transaction handling.
 _TX_START = {("BEGIN",), ("START", "TRANSACTION"), ("COMMIT",), ("END",)}
 _TX_REFUSED = {"ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"}
+
+# The words an SQL statement starts with (PostgreSQL's commands, CockroachDB's UPSERT): an uncommented DOWN line
+# that starts with anything else is prose or a banner, not a statement.
+_SQL_COMMANDS = frozenset(
+    {
+        "ABORT",
+        "ALTER",
+        "ANALYSE",
+        "ANALYZE",
+        "BEGIN",
+        "CALL",
+        "CHECKPOINT",
+        "CLOSE",
+        "CLUSTER",
+        "COMMENT",
+        "COMMIT",
+        "COPY",
+        "CREATE",
+        "DEALLOCATE",
+        "DECLARE",
+        "DELETE",
+        "DISCARD",
+        "DO",
+        "DROP",
+        "END",
+        "EXECUTE",
+        "EXPLAIN",
+        "FETCH",
+        "GRANT",
+        "IMPORT",
+        "INSERT",
+        "LISTEN",
+        "LOAD",
+        "LOCK",
+        "MERGE",
+        "MOVE",
+        "NOTIFY",
+        "PREPARE",
+        "REASSIGN",
+        "REFRESH",
+        "REINDEX",
+        "RELEASE",
+        "RESET",
+        "REVOKE",
+        "ROLLBACK",
+        "SAVEPOINT",
+        "SECURITY",
+        "SELECT",
+        "SET",
+        "SHOW",
+        "START",
+        "TABLE",
+        "TRUNCATE",
+        "UNLISTEN",
+        "UPDATE",
+        "UPSERT",
+        "VACUUM",
+        "VALUES",
+        "WITH",
+    }
+)
 
 
 def normalize_sql(text: str) -> str:
@@ -161,18 +232,21 @@ class Migration:
         author: the header's ``Author``.
         date: the header's ``Date``.
         up_sql: the UP section, normalised, without the top-level ``BEGIN;``/``COMMIT;``.
-        down_sql: the DOWN section likewise (uncommented), or None when it is absent, has no statements, or is
-            marked irreversible.
+        down_sql: the DOWN section likewise (uncommented), or None when it is absent, has no statements, is
+            marked irreversible, or is not runnable (``down_problem``).
         no_transaction: the file carries the ``-- warp:no-transaction`` directive: its statements run one by one
             outside a transaction (needed for ``CREATE INDEX CONCURRENTLY``).
         checksum_up: sha256 of the normalised UP section as written, marker lines left out.
         checksum_down: sha256 of the normalised DOWN section as the engine reads it (uncommented), marker lines
-            left out; None when ``down_sql`` is None.
+            left out; None when ``down_sql`` is None (as it was for an all-comment DOWN before the commented
+            format, so such a file's recorded value still matches).
         up_statements: the UP statements the engine runs, with their line numbers in the file.
         down_statements: the DOWN statements likewise (empty when ``down_sql`` is None).
         down_format: how the file writes its DOWN section.
         irreversible: the reason given by ``-- warp:irreversible: <why>``, None when there is no such marker.
         allowances: the ``-- warp:allow`` markers of the UP section, in file order.
+        down_problem: why a commented DOWN section is not runnable once uncommented (e.g. ``line 42: 'This
+            migration cannot be undone' is not SQL``), None when it is runnable or not commented.
     """
 
     version: str
@@ -191,6 +265,7 @@ class Migration:
     down_format: DownFormat = DownFormat.ABSENT
     irreversible: str | None = None
     allowances: tuple[Allowance, ...] = ()
+    down_problem: str | None = None
 
     @property
     def title(self) -> str:
@@ -208,31 +283,70 @@ class _Section:
         return self.text.split("\n")
 
 
-def _is_marker(line: str) -> bool:
-    return _MARKER_RE.match(line.strip()) is not None
+_Markers = dict[int, "re.Match[str]"]
+"""The marker lines of a section: index in ``_Section.lines`` to the marker's match."""
 
 
-def _without_markers(text: str) -> str:
+def _markers(section: _Section, *, commented: bool) -> _Markers:
+    """Find the marker lines of a section, leaving out lines inside quoted text of the SQL the engine runs.
+
+    For a commented DOWN section the SQL is the uncommented text (single-comment marker lines blanked first, so
+    that an apostrophe in a reason opens no string), and the doubled form ``-- -- warp:...`` is a marker too.
+    """
+    lines = section.lines
+    if commented:
+        code = "\n".join("" if _MARKER_RE.match(line.strip()) else _uncomment(line) for line in lines)
+    else:
+        code = section.text
+    literal = lines_inside_literals(code)
+    found: _Markers = {}
+    for index, line in enumerate(lines):
+        if index in literal:
+            continue
+        stripped = line.strip()
+        match = _MARKER_RE.match(stripped)
+        if match is None and commented:
+            match = _COMMENTED_MARKER_RE.match(stripped)
+        if match is not None:
+            found[index] = match
+    return found
+
+
+def _without_markers(section: _Section, markers: _Markers) -> str:
     """The text that checksums cover: marker lines speak to the engine, not to the database."""
-    return "\n".join(line for line in text.split("\n") if not _is_marker(line))
+    return "\n".join(line for index, line in enumerate(section.lines) if index not in markers)
 
 
 def _is_commented(section: _Section) -> bool:
     return all(not line.strip() or line.lstrip().startswith("--") for line in section.lines)
 
 
-def _uncommented(section: _Section) -> _Section:
+def _uncomment(line: str) -> str:
+    return _COMMENT_PREFIX_RE.sub("", line, count=1)
+
+
+def _uncommented(section: _Section, markers: _Markers) -> _Section:
     """The commented DOWN as the engine runs it: each line without its ``--`` and one space; markers blanked."""
-    lines = ["" if _is_marker(line) else _COMMENT_PREFIX_RE.sub("", line, count=1) for line in section.lines]
+    lines = ["" if index in markers else _uncomment(line) for index, line in enumerate(section.lines)]
     return _Section(text="\n".join(lines), first_line=section.first_line)
 
 
-def _allowances(path: Path, version: str, section: _Section) -> tuple[Allowance, ...]:
+def _not_sql(section: _Section) -> str | None:
+    """Say which statement of an uncommented DOWN section is not SQL (prose, a banner), None when all are."""
+    for statement in split_statements(section.text, first_line=section.first_line):
+        words = statement.keywords
+        if not words or words[0] not in _SQL_COMMANDS:
+            first = statement.text.split("\n", 1)[0].strip()
+            if len(first) > 60:
+                first = first[:57] + "..."
+            return f"line {statement.line}: {first!r} is not SQL once uncommented"
+    return None
+
+
+def _allowances(path: Path, version: str, section: _Section, markers: _Markers) -> tuple[Allowance, ...]:
     found: list[Allowance] = []
-    for number, line in enumerate(section.lines, start=section.first_line):
-        match = _MARKER_RE.match(line.strip())
-        if match is None:
-            continue
+    for index, match in sorted(markers.items()):
+        number = section.first_line + index
         marker = match.group("marker")
         if marker in _KNOWN_DIRECTIVES:
             raise _file_error(
@@ -260,12 +374,10 @@ def _allowances(path: Path, version: str, section: _Section) -> tuple[Allowance,
     return tuple(found)
 
 
-def _irreversible(path: Path, version: str, section: _Section) -> str | None:
+def _irreversible(path: Path, version: str, section: _Section, markers: _Markers) -> str | None:
     reason: str | None = None
-    for number, line in enumerate(section.lines, start=section.first_line):
-        match = _MARKER_RE.match(line.strip())
-        if match is None:
-            continue
+    for index, match in sorted(markers.items()):
+        number = section.first_line + index
         marker = match.group("marker")
         given = _IRREVERSIBLE_RE.match(match.group("rest")) if marker == "irreversible" else None
         if marker != "irreversible":
@@ -482,21 +594,31 @@ def parse_migration(path: Path, *, text: str | None = None) -> Migration:
         raise _file_error(
             path, version, f"the header's Date {fields['Date']!r} is not YYYY-MM-DD", "Write e.g. 2026-11-22."
         ) from exc
-    allowances = _allowances(path, version, up)
+    up_markers = _markers(up, commented=False)
+    allowances = _allowances(path, version, up, up_markers)
     up_sql, up_statements = _executable(path, version, up)
     down_sql: str | None = None
     down_statements: tuple[Statement, ...] = ()
     checksum_down: str | None = None
     down_format = DownFormat.ABSENT
+    down_problem: str | None = None
     irreversible: str | None = None
     if down is not None:
-        irreversible = _irreversible(path, version, down)
-        if _is_commented(down):
+        commented = _is_commented(down)
+        down_markers = _markers(down, commented=commented)
+        irreversible = _irreversible(path, version, down, down_markers)
+        if commented:
             down_format = DownFormat.COMMENTED
-            down = _uncommented(down)
+            down = _uncommented(down, down_markers)
+            down_problem = _not_sql(down)
         else:
             down_format = DownFormat.EXECUTABLE
-        down_text, statements = _executable(path, version, down)
+        if down_problem is None:
+            down_text, statements = _executable(path, version, down)
+        else:
+            down_text, statements = "", ()
+        if irreversible is not None:
+            down_problem = None  # prose beside the marker explains it; nothing runs either way
         if statements and irreversible is not None:
             raise _file_error(
                 path,
@@ -506,7 +628,7 @@ def parse_migration(path: Path, *, text: str | None = None) -> Migration:
             )
         if statements:
             down_sql, down_statements = down_text, statements
-            checksum_down = checksum(_without_markers(down.text))
+            checksum_down = checksum(_without_markers(down, down_markers))
     return Migration(
         version=version,
         name=name,
@@ -517,13 +639,14 @@ def parse_migration(path: Path, *, text: str | None = None) -> Migration:
         up_sql=up_sql,
         down_sql=down_sql,
         no_transaction="no-transaction" in directives,
-        checksum_up=checksum(_without_markers(up.text)),
+        checksum_up=checksum(_without_markers(up, up_markers)),
         checksum_down=checksum_down,
         up_statements=up_statements,
         down_statements=down_statements,
         down_format=down_format,
         irreversible=irreversible,
         allowances=allowances,
+        down_problem=down_problem,
     )
 
 

@@ -14,6 +14,13 @@ stops renewing, and the next run takes over once the lease has expired, never be
 database server's clock (``now()``), so clients with skewed clocks agree. The lease needs only plain SQL
 (``INSERT ... ON CONFLICT DO UPDATE ... WHERE``), which PostgreSQL and CockroachDB share.
 
+Everything the lease lock does is time-bounded: its connections have a connect timeout, a server-side
+``statement_timeout`` and a ``tcp_user_timeout`` of a third of the ttl, and a watchdog cuts the connection of a
+statement a stalled server does not answer. The lease counts as lost once no renewal has succeeded for a whole
+ttl (measured from before the last successful renewal was sent, so never later than the server's expiry), or when
+a renewal finds the row taken over. Runs check :attr:`MigrationLock.held` before each migration they apply or
+undo and stop with :class:`MigrationLockLost`.
+
 :func:`default_lock` picks one from the ``WARP_MIGRATION_LOCK`` setting (``advisory``, the default, or
 ``lease``); passing ``lock=`` to a run chooses explicitly.
 """
@@ -22,17 +29,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import secrets
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import LiteralString, Protocol, Self, runtime_checkable
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import TupleRow
 
 from warp_models.errors import ConfigurationError, MigrationError
@@ -44,6 +53,7 @@ __all__ = [
     "AdvisoryLock",
     "LeaseLock",
     "MigrationLock",
+    "MigrationLockLost",
     "default_lock",
 ]
 
@@ -59,9 +69,22 @@ MIGRATION_LOCK_KEY = 0x7761_7270_6D69_6772
 """The advisory lock key: the ASCII bytes of ``warpmigr`` read as a signed 64-bit integer."""
 
 
+class MigrationLockLost(MigrationError):
+    """The migration lock was lost while a run held it, so another run may be changing the schema at once.
+
+    Runs raise it before the next migration they would apply or undo (the ones before stay applied or undone),
+    and when the lock is released after it was lost.
+    """
+
+
 @runtime_checkable
 class MigrationLock(Protocol):
     """Something that lets one migration run at a time proceed against a database."""
+
+    @property
+    def held(self) -> bool:
+        """Whether this run still holds the lock; runs check it before each migration they apply or undo."""
+        ...
 
     def acquire(self) -> None:
         """Block until this run holds the lock.
@@ -98,8 +121,8 @@ class AdvisoryLock:
 
     @property
     def held(self) -> bool:
-        """Whether this object currently holds the lock."""
-        return self._conn is not None
+        """Whether this object currently holds the lock (its session, which holds it, is still open)."""
+        return self._conn is not None and not self._conn.closed
 
     def acquire(self) -> None:
         """Connect and wait for the lock.
@@ -179,6 +202,33 @@ _LEASE_RENEW: LiteralString = (
 _LEASE_DROP: LiteralString = "DELETE FROM {table} WHERE name = %(name)s AND holder = %(holder)s"
 
 
+@contextlib.contextmanager
+def _watchdog(conn: psycopg.Connection[TupleRow], seconds: float) -> Iterator[None]:
+    """Cut ``conn``'s socket when the block has not finished after ``seconds``.
+
+    A stalled server (stopped, or a network that still acknowledges packets) answers no statement, and neither
+    ``statement_timeout`` (server-side) nor ``tcp_user_timeout`` (unacknowledged data only) ends the wait; shutting
+    the socket down makes the waiting call fail with a connection error instead.
+    """
+
+    def cut() -> None:
+        with contextlib.suppress(OSError, psycopg.Error):
+            duplicate = socket.socket(fileno=os.dup(conn.fileno()))
+            try:
+                duplicate.shutdown(socket.SHUT_RDWR)
+            finally:
+                duplicate.close()
+            logger.warning("the migration lease's database did not answer within %.1f s; connection cut", seconds)
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
 class LeaseLock:
     """The migration lock as a row with an expiry, renewed by a heartbeat while held (CockroachDB and PostgreSQL).
 
@@ -199,7 +249,8 @@ class LeaseLock:
 
         Args:
             conninfo: the database to lock, as given to ``psycopg.connect``.
-            ttl: seconds a lease lasts without renewal: how long the next run waits after a holder died.
+            ttl: seconds a lease lasts without renewal: how long the next run waits after a holder died. Each
+                statement of the lock is bounded by a third of it.
             heartbeat: seconds between renewals; a third of ``ttl`` when None. Must be shorter than ``ttl``.
             poll: seconds between attempts while another run holds the lease.
             timeout: seconds to wait for the lease before giving up; None waits as long as it takes.
@@ -222,17 +273,32 @@ class LeaseLock:
         self._poll = poll
         self._timeout = timeout
         self._name = name
+        self._bound = ttl / 3  # the longest any one statement of the lock may take
         self._holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(8)}"
         self._conn: psycopg.Connection[TupleRow] | None = None
         self._table: sql.Composable | None = None
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
         self._lost: str | None = None
+        self._renewed_at = 0.0  # time.monotonic() just before the last successful take or renewal was sent
 
     @property
     def held(self) -> bool:
-        """Whether this object holds the lease (as far as its last renewal knows)."""
-        return self._conn is not None and self._lost is None
+        """Whether this object holds the lease: taken, not found taken over, and renewed within the last ttl."""
+        if self._conn is None:
+            return False
+        if self._lost is None and time.monotonic() - self._renewed_at >= self._ttl:
+            self._lost = (
+                f"no renewal succeeded for {self._ttl:g} s (the database did not answer in time), so the lease "
+                "expired and another run may have taken it"
+            )
+            logger.error("the migration lease was lost: %s", self._lost)
+        return self._lost is None
+
+    @property
+    def lost(self) -> str | None:
+        """Why the lease was lost while held, None while it is held (or was never taken)."""
+        return None if self.held or self._conn is None else self._lost
 
     @property
     def holder(self) -> str:
@@ -241,6 +307,17 @@ class LeaseLock:
 
     def _params(self) -> dict[str, object]:
         return {"name": self._name, "holder": self._holder, "ttl": self._ttl}
+
+    def _connect(self) -> psycopg.Connection[TupleRow]:
+        """A connection whose every wait is bounded: connecting, each statement, and unacknowledged sends."""
+        params = conninfo_to_dict(self._conninfo)
+        bound_ms = max(1, round(self._bound * 1000))
+        options = str(params.get("options") or "")
+        params["options"] = f"{options} -c statement_timeout={bound_ms}".strip()
+        params.setdefault("connect_timeout", max(2, math.ceil(self._bound)))
+        if psycopg.pq.version() >= 120000:  # libpq knows tcp_user_timeout since 12
+            params.setdefault("tcp_user_timeout", bound_ms)
+        return psycopg.connect(make_conninfo("", **params), autocommit=True)
 
     def _ensure_table(self, conn: psycopg.Connection[TupleRow]) -> sql.Composable:
         row = conn.execute("SELECT current_schema()").fetchone()
@@ -255,7 +332,7 @@ class LeaseLock:
             try:
                 conn.execute(create)
                 return table
-            except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+            except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable, psycopg.errors.SerializationFailure):
                 # Two runs creating the table at the same instant: one wins, the other finds it next time.
                 time.sleep(0.05)
         conn.execute(create)
@@ -264,18 +341,32 @@ class LeaseLock:
     def acquire(self) -> None:
         """Take the lease, waiting while another live run holds it, then start renewing it.
 
+        A statement that fails because runs contend for the row (SQLSTATE 40001, a serialization failure, as
+        CockroachDB reports it; or the statement timeout) is tried again at the next poll.
+
         Raises:
             MigrationError: the wait exceeded ``timeout``.
         """
         if self._conn is not None:
             return
-        conn = psycopg.connect(self._conninfo, autocommit=True)
+        conn = self._connect()
         try:
             table = self._ensure_table(conn)
             take = sql.SQL(_LEASE_TAKE).format(table=table)
             deadline = None if self._timeout is None else time.monotonic() + self._timeout
             while True:
-                row = conn.execute(take, self._params()).fetchone()
+                sent = time.monotonic()
+                try:
+                    with _watchdog(conn, self._bound + 0.5):
+                        row = conn.execute(take, self._params()).fetchone()
+                except (psycopg.errors.SerializationFailure, psycopg.errors.QueryCanceled) as exc:
+                    logger.info("taking the migration lease met contention (SQLSTATE %s); trying again", exc.sqlstate)
+                    row = None
+                except psycopg.OperationalError as exc:
+                    raise MigrationError(
+                        f"could not take the migration lease: the database did not answer ({exc}). Check that the "
+                        "server is up and reachable, then run again."
+                    ) from exc
                 if row is not None and row[0] == self._holder:
                     break
                 if deadline is not None and time.monotonic() >= deadline:
@@ -287,7 +378,7 @@ class LeaseLock:
         except BaseException:
             conn.close()
             raise
-        self._conn, self._table, self._lost = conn, table, None
+        self._conn, self._table, self._lost, self._renewed_at = conn, table, None, sent
         self._stop.clear()
         self._beat = threading.Thread(target=self._renew, name="warp-migration-lease", daemon=True)
         self._beat.start()
@@ -297,48 +388,62 @@ class LeaseLock:
         table = self._table
         assert table is not None
         renew = sql.SQL(_LEASE_RENEW).format(table=table)
+        conn = self._conn
         while not self._stop.wait(self._every):
+            sent = time.monotonic()
             try:
                 conn = self._conn
                 if conn is None:
                     return
                 if conn.closed:
-                    conn = self._conn = psycopg.connect(self._conninfo, autocommit=True)
-                renewed = conn.execute(renew, self._params()).rowcount
+                    conn = self._conn = self._connect()
+                with _watchdog(conn, self._bound + 0.5):
+                    renewed = conn.execute(renew, self._params()).rowcount
             except psycopg.Error:
                 logger.warning("could not renew the migration lease; trying again", exc_info=True)
-                with contextlib.suppress(psycopg.Error):
-                    if self._conn is not None:
-                        self._conn.close()
+                if conn is not None:
+                    conn.close()
                 continue
             if renewed != 1:
                 self._lost = "its lease expired and another run took it over"
                 logger.error("the migration lease was lost: %s", self._lost)
                 return
+            self._renewed_at = sent
+        if self._conn is None and conn is not None:
+            conn.close()  # released while this renewal was running: release left the connection to it
 
     def release(self) -> None:
         """Stop renewing and delete the lease row, so the next run need not wait for the expiry.
 
+        Bounded in time: a heartbeat stuck on a stalled server is waited for at most about a third of the ttl
+        (its statement is cut), and the row is deleted only while the lease is still held.
+
         Raises:
-            MigrationError: the lease was lost while held (it expired, e.g. the heartbeat could not reach the
-                database for a whole ttl), so another run may have migrated at the same time.
+            MigrationLockLost: the lease was lost while held (it expired, e.g. the heartbeat could not reach the
+                database for a whole ttl, or another run took it over), so another run may have migrated at the
+                same time.
         """
         if self._conn is None:
             return
+        still_held = self.held
         self._stop.set()
-        if self._beat is not None:
-            self._beat.join()
-            self._beat = None
+        beat, self._beat = self._beat, None
+        if beat is not None:
+            beat.join(timeout=self._bound + 1.0)
         conn, self._conn = self._conn, None
         lost, self._lost = self._lost, None
-        try:
-            if self._table is not None and not conn.closed:
-                with contextlib.suppress(psycopg.Error):
-                    conn.execute(sql.SQL(_LEASE_DROP).format(table=self._table), self._params())
-        finally:
-            conn.close()
+        if beat is not None and beat.is_alive():
+            # Its watchdog cuts the stuck statement soon; the thread then closes the connection and ends.
+            logger.warning("the migration lease's heartbeat did not stop in time; leaving its connection to it")
+        else:
+            try:
+                if still_held and self._table is not None and not conn.closed:
+                    with contextlib.suppress(psycopg.Error), _watchdog(conn, self._bound + 0.5):
+                        conn.execute(sql.SQL(_LEASE_DROP).format(table=self._table), self._params())
+            finally:
+                conn.close()
         if lost is not None:
-            raise MigrationError(
+            raise MigrationLockLost(
                 f"the migration lease was lost while this run held it ({lost}); another run may have changed the "
                 "schema at the same time. Check status, and give the lease a longer ttl."
             )

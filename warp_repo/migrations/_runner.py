@@ -26,7 +26,7 @@ from psycopg.rows import TupleRow
 from warp_models.errors import ChecksumMismatch, MigrationError, MigrationFailed
 from warp_repo.migrations._files import Migration, bundled_migrations_dir, load_migrations, require_version
 from warp_repo.migrations._history import HISTORY_TABLE, History, HistoryRow
-from warp_repo.migrations._lock import MigrationLock, default_lock
+from warp_repo.migrations._lock import LeaseLock, MigrationLock, MigrationLockLost, default_lock
 from warp_repo.migrations._sqltext import Statement
 
 __all__ = [
@@ -80,7 +80,8 @@ class MigrationStatus:
         kind: ``migrate`` when it ran, ``baseline`` when ``baseline`` marked it applied; None when pending.
         error: the server's message of the last failed attempt; for an interrupted run, the statement it reached.
         sqlstate: the SQLSTATE of the last failed attempt (None for an interrupted run).
-        down_edited: the DOWN section changed since it was applied (this alone blocks nothing).
+        down_edited: the DOWN section changed since it was applied: ``rollback`` refuses to run it until
+            ``repair`` records the new one (migrate is not affected).
         interrupted: a no-transaction run started and did not finish (killed, or still running under the lock):
             the statements before the one in ``error`` are applied, that one maybe, the rest not.
     """
@@ -197,13 +198,39 @@ def _resolve_dir(migrations_dir: Path | None) -> Path:
 
 
 @contextmanager
-def _locked(conninfo: str, lock: MigrationLock | None) -> Iterator[None]:
+def _locked(conninfo: str, lock: MigrationLock | None) -> Iterator[MigrationLock]:
     held = default_lock(conninfo) if lock is None else lock
     held.acquire()
     try:
-        yield
-    finally:
-        held.release()
+        yield held
+    except BaseException:
+        # The run's own error says what happened; a failure to release (e.g. a lost lease, already reported by
+        # the run as MigrationLockLost) must not replace it.
+        try:
+            held.release()
+        except MigrationError:
+            logger.warning("releasing the migration lock after a failed run also failed", exc_info=True)
+        raise
+    held.release()
+
+
+def _check_held(lock: MigrationLock, migration: Migration, doing: str) -> None:
+    """Stop the run before ``migration`` when the lock is no longer held: another run may be migrating.
+
+    A lock written before ``held`` was part of :class:`MigrationLock` has no way to tell, and counts as held.
+    """
+    if getattr(lock, "held", True):
+        return
+    why = lock.lost if isinstance(lock, LeaseLock) else None
+    raise MigrationLockLost(
+        f"the migration lock was lost before {doing} {migration.path} (version {migration.version})"
+        + (f": {why}" if why else "")
+        + ". This run stopped there (the migrations before it stay as they are); another run may be changing the "
+        "schema at the same time. Check status once it is over, then run again (a lease lock may need a longer "
+        "ttl).",
+        path=migration.path,
+        version=migration.version,
+    )
 
 
 def _connect(conninfo: str) -> _Conn:
@@ -363,6 +390,27 @@ def _check_applied_unchanged(files: dict[str, Migration], history: dict[str, His
             )
 
 
+def _check_down_unchanged(migration: Migration, row: HistoryRow) -> None:
+    """Refuse to run a DOWN section other than the one recorded when the migration was applied.
+
+    A DOWN that changed since (or that the engine reads differently now, e.g. an older file's all-comment DOWN,
+    recorded as none, that the commented format now uncommented) has never been reviewed against what the UP did.
+    """
+    if row.checksum_down == migration.checksum_down:
+        return
+    recorded = "no DOWN section" if row.checksum_down is None else f"DOWN checksum {row.checksum_down[:12]}..."
+    raise ChecksumMismatch(
+        f"{migration.path} (version {migration.version}) was applied with {recorded}, but its DOWN section now "
+        f"reads (uncommented) as:\n    {(migration.down_sql or '').replace(chr(10), chr(10) + '    ')}\n"
+        "The DOWN changed since it was applied, so rollback does not run it. Review it (a DOWN section of an "
+        "older file that was all comments meant 'cannot be rolled back'; if so, write "
+        "'-- warp:irreversible: <why>' instead), then run repair to record it, and roll back again. "
+        "Nothing was rolled back.",
+        path=migration.path,
+        version=migration.version,
+    )
+
+
 def migrate(
     conninfo: str,
     *,
@@ -394,6 +442,7 @@ def migrate(
         MigrationFailed: a statement failed; that migration was rolled back (the earlier ones of this run stay
             applied). Carries the file, version, statement and SQLSTATE.
         MigrationError: the run cannot start (bad target, out-of-order migration, failed no-transaction one).
+        MigrationLockLost: the lock was lost during the run; it stopped before the next migration.
     """
     started = time.perf_counter()
     if target is not None:
@@ -401,7 +450,7 @@ def migrate(
     migrations = load_migrations(_resolve_dir(migrations_dir))
     files = {m.version: m for m in migrations}
     applied: list[StepResult] = []
-    with _locked(conninfo, lock), _connect(conninfo) as conn:
+    with _locked(conninfo, lock) as holding, _connect(conninfo) as conn:
         table = History.locate(conn)
         table.ensure(conn)
         history = table.read(conn)
@@ -433,6 +482,7 @@ def migrate(
                     version=migration.version,
                 )
         for migration in pending:
+            _check_held(holding, migration, "applying")
             try:
                 applied.append(_apply(conn, table, migration))
             finally:
@@ -513,7 +563,8 @@ def rollback(
     """Undo applied migrations, newest first, each by running its DOWN section in its own transaction.
 
     Every migration to undo is checked before anything runs: its file must exist, be unchanged since it was
-    applied, and have a DOWN section.
+    applied (its UP and its DOWN section: a DOWN edited since, or one the migration did not have when applied, is
+    run only after ``repair`` has recorded it), and have a runnable DOWN section.
 
     Args:
         conninfo: the database, as given to ``psycopg.connect``.
@@ -527,9 +578,11 @@ def rollback(
         The migrations undone, newest first.
 
     Raises:
-        MigrationError: steps and target both given, a migration to undo has no file or no DOWN section.
-        ChecksumMismatch: a migration to undo was edited after it was applied.
+        MigrationError: steps and target both given, a migration to undo has no file or no runnable DOWN
+            section (absent, irreversible, or not SQL once uncommented).
+        ChecksumMismatch: a migration to undo was edited after it was applied (its UP or its DOWN section).
         MigrationFailed: a DOWN statement failed; that migration stays applied.
+        MigrationLockLost: the lock was lost during the run; it stopped before the next migration to undo.
     """
     started = time.perf_counter()
     if steps is not None and target is not None:
@@ -543,7 +596,7 @@ def rollback(
     migrations = load_migrations(_resolve_dir(migrations_dir))
     files = {m.version: m for m in migrations}
     undone: list[StepResult] = []
-    with _locked(conninfo, lock), _connect(conninfo) as conn:
+    with _locked(conninfo, lock) as holding, _connect(conninfo) as conn:
         table = History.locate(conn)
         history = table.read(conn)
         done = [version for version, row in history.items() if row.success]
@@ -558,21 +611,29 @@ def rollback(
                     version=version,
                 )
             if migration.down_sql is None:
-                raise MigrationError(
-                    f"{migration.path} (version {version}) cannot be rolled back: "
-                    + (
-                        f"its DOWN section says it is irreversible ({migration.irreversible})"
-                        if migration.irreversible
-                        else "its DOWN section is absent or has no statements; write the statements that undo it "
+                if migration.irreversible:
+                    why = f"its DOWN section says it is irreversible ({migration.irreversible})"
+                elif migration.down_problem:
+                    why = (
+                        f"its commented DOWN section is not a rollback ({migration.down_problem}); if it cannot be "
+                        "undone, say so with '-- warp:irreversible: <why>', otherwise write the statements that "
+                        "undo it, commented out, with every comment as '-- -- ...'"
+                    )
+                else:
+                    why = (
+                        "its DOWN section is absent or has no statements; write the statements that undo it "
                         "under '-- DOWN MIGRATION (Rollback)', commented out"
                     )
-                    + ". Nothing was rolled back.",
+                raise MigrationError(
+                    f"{migration.path} (version {version}) cannot be rolled back: {why}. Nothing was rolled back.",
                     path=migration.path,
                     version=version,
                 )
             _check_applied_unchanged({version: migration}, {version: history[version]})
+            _check_down_unchanged(migration, history[version])
             chosen.append(migration)
         for migration in chosen:
+            _check_held(holding, migration, "rolling back")
             try:
                 undone.append(_undo(conn, table, migration))
             finally:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Statement", "code_only", "split_statements"]
+__all__ = ["Statement", "code_only", "lines_inside_literals", "split_statements"]
 
 
 class _Kind(Enum):
@@ -235,3 +235,21 @@ def code_only(text: str) -> str:
         else:
             parts.append(text[token.start : token.end])
     return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def lines_inside_literals(text: str) -> frozenset[int]:
+    """Return the 0-based numbers of the lines of ``text`` that begin inside a quoted text or a block comment.
+
+    Such a line belongs to the literal (e.g. a dollar-quoted function body), so what it says is data sent to the
+    server, never a line of its own: a ``-- warp:`` line there is part of the body, not a marker.
+    """
+    inside: set[int] = set()
+    for token in _tokens(text):
+        if token.kind in (_Kind.STRING, _Kind.QUOTED_IDENT) or (
+            token.kind is _Kind.COMMENT and text.startswith("/*", token.start)
+        ):
+            newline = text.find("\n", token.start, token.end)
+            while 0 <= newline < token.end - 1:
+                inside.add(text.count("\n", 0, newline + 1))
+                newline = text.find("\n", newline + 1, token.end)
+    return frozenset(inside)

@@ -295,6 +295,20 @@ def _apply_allowances(migration: Migration, issues: list[ValidationIssue]) -> li
     allowed: dict[tuple[str, int | None], Allowance] = {}
     kept: list[ValidationIssue] = []
     for allowance in migration.allowances:
+        key = (allowance.code, _statement_for(migration, allowance))
+        if allowance.code in LINT_RULES and (first := allowed.get(key)) is not None:
+            kept.append(
+                ValidationIssue(
+                    Severity.WARNING,
+                    "duplicate-allow",
+                    f"'warp:allow {allowance.code}' repeats the marker at line {first.line} for the same statement; "
+                    "keep one, with one reason.",
+                    migration.path,
+                    migration.version,
+                    allowance.line,
+                )
+            )
+            continue
         if allowance.code not in LINT_RULES:
             known = ", ".join(sorted(LINT_RULES))
             kept.append(
@@ -308,7 +322,7 @@ def _apply_allowances(migration: Migration, issues: list[ValidationIssue]) -> li
                 )
             )
             continue
-        allowed[(allowance.code, _statement_for(migration, allowance))] = allowance
+        allowed[key] = allowance
     used: set[tuple[str, int | None]] = set()
     for issue in issues:
         key = (issue.code, issue.line)
@@ -347,7 +361,14 @@ def _file_issues(migration: Migration) -> list[ValidationIssue]:
         issue("folder-year", f"the file is in folder {folder}/ but its version is from {migration.version[:4]}.")
     if not migration.up_statements:
         issue("empty-up", "the UP section has no statements; applying it records it and changes nothing.")
-    if migration.down_sql is None and migration.irreversible is None:
+    if migration.down_problem is not None:
+        issue(
+            "down-not-sql",
+            f"the commented DOWN section is not a rollback ({migration.down_problem}), so rollback refuses it; if "
+            "the migration cannot be undone, write '-- warp:irreversible: <why>' (prose as '-- -- ...'), otherwise "
+            "write the statements that undo it, commented out.",
+        )
+    elif migration.down_sql is None and migration.irreversible is None:
         issue(
             "no-down",
             "the DOWN section is absent or has no statements, so this migration cannot be rolled back; write the "
@@ -398,6 +419,23 @@ def _history_issues(conninfo: str, migrations: list[Migration]) -> list[Validati
                     "checksum-mismatch",
                     "the UP section was edited after it was applied; revert it and make a new migration, or run "
                     "repair if the edit changes nothing that matters.",
+                    migration.path,
+                    version,
+                )
+            )
+        elif row.checksum_down != migration.checksum_down and migration.down_sql is not None:
+            issues.append(
+                ValidationIssue(
+                    Severity.WARNING,
+                    "down-edited",
+                    "the DOWN section (as the engine reads it, uncommented) differs from the one recorded when the "
+                    "migration was applied"
+                    + (
+                        " (none: an all-comment DOWN then meant 'cannot be rolled back')"
+                        if not row.checksum_down
+                        else ""
+                    )
+                    + "; rollback refuses it until you review it and run repair.",
                     migration.path,
                     version,
                 )
