@@ -193,7 +193,7 @@ def test_a_heartbeat_that_cannot_renew_for_a_ttl_loses_the_lease_and_stops_the_r
             migrate(empty_admin_url, migrations_dir=tmp_path, lock=lock)
         elapsed = time.monotonic() - started
         blocker.rollback()
-    assert elapsed < 2.5 + 2.0, elapsed  # the release did not wait for the blocked renewal
+    assert elapsed < 2.5 + 4.0, elapsed  # the release did not wait for the blocked renewal
     assert scalar(empty_admin_url, "SELECT to_regclass('two') IS NULL")
     assert not lock.held
     timeouts = [r for r in caplog.records if r.exc_info and getattr(r.exc_info[1], "sqlstate", None) == "57014"]
