@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +45,24 @@ def test_every_option_names_its_environment_variable() -> None:
     doc = pytest_plugin.__doc__ or ""
     for flag, env, _ in pytest_plugin._OPTIONS:
         assert f"``{flag}`` / ``{env}``" in doc
+
+
+HELP_METAVARS = {
+    "--warp-database-url": "URL",
+    "--warp-app-role": "ROLE",
+    "--warp-login-role": "ROLE",
+    "--warp-seed": "SEED",
+    "--warp-redis-url": "URL",
+}
+"""What ``pytest --help`` shows after each option: what the value is, not the name of its variable."""
+
+
+def test_every_option_shows_what_its_value_is(tmp_path: Path) -> None:
+    assert sorted(HELP_METAVARS) == sorted(flag for flag, _, _ in pytest_plugin._OPTIONS)
+    installed = any(ep.value == pytest_plugin.__name__ for ep in entry_points(group="pytest11"))
+    argv = [sys.executable, "-m", "pytest", "--help", "-p", "no:cacheprovider"]
+    argv += [] if installed else ["-p", pytest_plugin.__name__]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    shown = dict(re.findall(r"^\s+(--warp-[\w-]+)=(\S+)", done.stdout, re.MULTILINE))
+    assert shown == HELP_METAVARS
