@@ -20,6 +20,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 from psycopg import Connection, Cursor, sql
+from psycopg.pq import TransactionStatus
 from pydantic import ValidationError
 
 from warp_models import AuditLog, AuditLogCreate, Row
@@ -85,22 +86,18 @@ def execute_within(
     params: Mapping[str, Any],
     scope: UUID | None,
     platform: bool,
-    savepoint: bool = False,
 ) -> None:
     """Run one statement within its reach: an organization (``scope``), the platform, or neither.
 
     The one executor of the repositories and the services. The tenant context (``warp.org_id``) or the platform
     reach (``warp.platform``) is set first, in the same round trip as the statement, and lasts until the
-    transaction ends; on an autocommit connection both run in a transaction of their own. With ``savepoint``, a
-    savepoint of the caller's transaction is opened first, in the same round trip (see ``_WriteGuard``).
+    transaction ends; on an autocommit connection both run in a transaction of their own.
     """
-    if scope is None and not platform and not savepoint:
+    if scope is None and not platform:
         cur.execute(sql, params)
         return
     conn = cur.connection
     with conn.pipeline(), own_transaction(conn):
-        if savepoint:
-            conn.execute(_OPEN_WRITE)
         if scope is not None:
             conn.execute(SET_TENANT, (str(scope),))
         else:
@@ -109,8 +106,17 @@ def execute_within(
 
 
 def own_transaction(conn: Connection[Any]) -> AbstractContextManager[object]:
-    """On an autocommit connection, a transaction for work of several statements; else nothing to add."""
-    return _committed_here(conn) if conn.autocommit else nullcontext()
+    """On an autocommit connection, a transaction for work of several statements; else nothing to add.
+
+    Nothing either when a transaction is open already (the call's own, or one the caller began with
+    ``conn.transaction()``): a nested ``conn.transaction()`` would be a savepoint, a transaction id more per call.
+    """
+    return _committed_here(conn) if runs_own_transaction(conn) else nullcontext()
+
+
+def runs_own_transaction(conn: Connection[Any]) -> bool:
+    """Whether a call starting now runs in a transaction of its own: autocommit, and no transaction open."""
+    return conn.autocommit and conn.info.transaction_status == TransactionStatus.IDLE
 
 
 @contextmanager
@@ -120,46 +126,69 @@ def _committed_here(conn: Connection[Any]) -> Iterator[None]:
         yield
 
 
-_OPEN_WRITE: LiteralString = "SAVEPOINT warp_repo_write"
-_UNDO_WRITE: LiteralString = "ROLLBACK TO SAVEPOINT warp_repo_write"
-_KEEP_WRITE: LiteralString = "RELEASE SAVEPOINT warp_repo_write"
+_ABORT: LiteralString = "SELECT CAST(%s AS integer)"
+"""A statement that fails on purpose (22P02), its text in the server's log: plain SQL, so CockroachDB runs it too."""
+
+
+def abort_transaction(conn: Connection[Any], reason: str) -> None:
+    """Put the caller's transaction in the aborted state, as a failed statement does, so nothing can be committed.
+
+    ``reason`` is the text the cast refuses: the server's log names it. In pipeline mode the error comes with the
+    results, hence the fetch. A lost connection loses the transaction anyway.
+    """
+    try:
+        cur = conn.execute(_ABORT, (f"warp: {reason}; transaction aborted",))
+        cur.fetchone()
+    except psycopg.Error:
+        return
+    raise AssertionError("the aborting statement succeeded")  # pragma: no cover - the text is never an integer
+
+
+def refused(conn: Connection[Any], own: bool, verb: str, table: str, model: str, exc: ValidationError) -> RowNotWritten:
+    """The ``RowNotWritten`` of a write whose returned row ``model`` refuses, once its effects cannot stay.
+
+    ``own``: the call runs in a transaction of its own (or under a savepoint of its own), whose rollback, as the
+    error is raised through it, undoes the write; else the caller's transaction is aborted first.
+
+    Args:
+        conn: the connection the write ran on.
+        own: whether the write is undone by the call's own transaction or savepoint.
+        verb: the statement, ``INSERT INTO``, ``UPDATE`` or ``DELETE FROM``.
+        table: the table written.
+        model: the model that refuses the row.
+        exc: its validation error.
+    """
+    columns = sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]})
+    what = f"{verb} {table}"
+    said = (
+        f"{table}: the row returned by {what} does not fit {model} "
+        f"({', '.join(columns) or 'a cross-column rule'}): a trigger, a changed column default or another system's "
+        "data; "
+    )
+    if own:
+        return RowNotWritten(said + "the write was undone and nothing was stored", table=table)
+    abort_transaction(conn, f"the row returned by {what} does not fit its model")
+    return RowNotWritten(
+        said + "the transaction was aborted, so nothing it wrote can be committed: roll it back (when the call ran "
+        "inside conn.transaction(), that block's savepoint was rolled back and the transaction carries on)",
+        table=table,
+    )
 
 
 class _WriteGuard:
-    """Makes a write all or nothing when its returned rows do not fit the model.
+    """Keeps a write's effects from staying when its returned rows do not fit the model, at no cost otherwise.
 
-    Inside a caller's transaction, a savepoint is opened in the same round trip as the write's first statement
-    and released in the same round trip as its audit entries; on an autocommit connection the call's own
-    transaction plays that part, so nothing is opened. A returned row that fails validation rolls back to the
-    savepoint (or, raised through the own transaction, rolls that back) and raises ``RowNotWritten``.
+    The call's own transaction (on an autocommit connection), or a savepoint the call opens anyway, undoes the
+    write as ``RowNotWritten`` is raised through it. Inside a caller's transaction nothing is opened (a savepoint
+    per write would take a transaction id each, and more than 64 in one transaction overflow PostgreSQL's
+    subtransaction cache): the caller's transaction is aborted instead, as by any failed statement.
     """
 
-    __slots__ = ("conn", "open", "wanted")
+    __slots__ = ("conn", "own")
 
-    def __init__(self, conn: Connection[Any]) -> None:
+    def __init__(self, conn: Connection[Any], own: bool | None = None) -> None:
         self.conn = conn
-        self.wanted = not conn.autocommit
-        self.open = False
-
-    def begin(self) -> None:
-        """Queue the savepoint; call it inside a pipeline, before the write's first statement."""
-        if self.wanted and not self.open:
-            self.conn.execute(_OPEN_WRITE)
-            self.open = True
-
-    def release(self) -> None:
-        """Queue the savepoint's release (inside a pipeline it rides with the next statements)."""
-        if self.open:
-            self.open = False
-            self.conn.execute(_KEEP_WRITE)
-
-    def undo(self) -> None:
-        """Roll the write back to the savepoint, keeping the caller's transaction usable."""
-        if self.open:
-            self.open = False
-            with self.conn.pipeline():
-                self.conn.execute(_UNDO_WRITE)
-                self.conn.execute(_KEEP_WRITE)
+        self.own = runs_own_transaction(conn) if own is None else own
 
 
 _PARENT_CHECK_CHUNK = 1000
@@ -245,33 +274,23 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
         params: dict[str, Any],
         scope: UUID | None,
         platform: bool = False,
-        savepoint: bool = False,
     ) -> None:
-        execute_within(cur, stmt.sql, params, scope, platform, savepoint)
+        execute_within(cur, stmt.sql, params, scope, platform)
 
-    def _write(self, stmt: Statement, params: dict[str, Any], guard: _WriteGuard) -> builtins.list[RowT]:
-        """Run one write returning rows, the guard's savepoint opened in the same round trip; rows validated."""
-        wanted = guard.wanted and not guard.open
+    def _write(self, stmt: Statement, params: dict[str, Any], guard: _WriteGuard, verb: str) -> builtins.list[RowT]:
+        """Run one write returning rows; the rows validated (see ``_checked``)."""
         with translating(self.model), self._conn.cursor() as cur:
-            self._execute(cur, stmt, params, self._scope, savepoint=wanted)
-            guard.open = guard.open or wanted
+            self._execute(cur, stmt, params, self._scope)
             stored = cur.fetchall()
-        return self._checked(stored, guard)
+        return self._checked(stored, guard, verb)
 
-    def _checked(self, stored: Sequence[Any], guard: _WriteGuard) -> builtins.list[RowT]:
-        """The rows a write returned, validated in full; one that does not fit undoes the write."""
+    def _checked(self, stored: Sequence[Any], guard: _WriteGuard, verb: str) -> builtins.list[RowT]:
+        """The rows a write returned, validated in full; one that does not fit keeps the write from staying."""
         make = self._rows(validate=True)(None)  # type: ignore[arg-type]  # the factory reads nothing from it
         try:
             return [make(values) for values in stored]
         except ValidationError as exc:
-            guard.undo()
-            columns = sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]})
-            raise RowNotWritten(
-                f"{self._info.name}: the database returned a row that {self.model.__name__} refuses "
-                f"({', '.join(columns) or 'a cross-column rule'}): a trigger, a changed column default or another "
-                "system's data; the write was undone and nothing was stored",
-                table=self._info.name,
-            ) from exc
+            raise refused(guard.conn, guard.own, verb, self._info.name, self.model.__name__, exc) from exc
 
     def _atomic(self) -> AbstractContextManager[None]:
         """All or nothing, the caller's transaction surviving a failure (see :func:`atomic`)."""
@@ -345,23 +364,16 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
         tenant = self._info.tenant
         return getattr(row, tenant.column) if isinstance(tenant, OrgScoped) else None
 
-    def _audit_rows(
-        self, action: str, rows: Sequence[RowT], written: Sequence[Iterable[str]], guard: _WriteGuard | None = None
-    ) -> None:
-        """One entry per changed row; ``written[i]`` names the columns written to ``rows[i]``.
-
-        The write's savepoint, if any, is released in the same round trip as the entries.
-        """
+    def _audit_rows(self, action: str, rows: Sequence[RowT], written: Sequence[Iterable[str]]) -> None:
+        """One entry per changed row; ``written[i]`` names the columns written to ``rows[i]``."""
         if not self._audited or not rows:
-            if guard is not None:
-                guard.release()
             return
         key = self._info.key
         entries = [
             self._entry(action, self._row_org(row), getattr(row, key), {name: getattr(row, name) for name in names})
             for row, names in zip(rows, written, strict=True)
         ]
-        self._write_audit(entries, guard)
+        self._write_audit(entries)
 
     def _audit_deleted(self, gone: Sequence[Any]) -> None:
         """One ``delete`` entry per deleted row; ``gone`` holds (key, organization column if any) tuples."""
@@ -378,13 +390,11 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
             entries.append(self._entry("delete", org, found[0]))
         self._write_audit(entries)
 
-    def _write_audit(self, entries: Sequence[AuditLogCreate], guard: _WriteGuard | None = None) -> None:
-        """Insert audit entries in one pipelined batch (one round trip for a whole call, a savepoint's release too)."""
+    def _write_audit(self, entries: Sequence[AuditLogCreate]) -> None:
+        """Insert audit entries in one pipelined batch (one round trip for a whole call)."""
         if not entries:
             return
         with translating(AuditLog), self._conn.cursor() as cur, self._conn.pipeline():
-            if guard is not None:
-                guard.release()
             for columns, batch in _runs([_sql.driver_values(e) for e in entries]):
                 cur.executemany(_sql.insert_row(AuditLog, columns).sql, batch)
 
@@ -520,19 +530,23 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
         Raises:
             Conflict: a unique key is taken. InvalidReference: a foreign key points at no row.
             TenantScopeError: scoped, and the row belongs to another organization.
+            RowNotWritten: the row returned does not fit the model; inside a caller's transaction, that transaction
+                is aborted (roll it back).
         """
+        return self._insert(create, _WriteGuard(self._conn))
+
+    def _insert(self, create: CreateT, guard: _WriteGuard) -> RowT:
         if self._scope is None and self._info.root:
-            return self._insert_organization(create)
+            return self._insert_organization(create, guard)
         values, parent = self._insert_values(create, self._scope)
         stmt = _sql.insert_row(self.model, tuple(values))
-        guard = _WriteGuard(self._conn)
         with self._own_transaction():
             self._check_parents(self._scope, [parent] if parent is not None else [])
-            rows = self._write(stmt, _prefixed(values), guard)
-            self._audit_rows("insert", rows, [values], guard)
+            rows = self._write(stmt, _prefixed(values), guard, "INSERT INTO")
+            self._audit_rows("insert", rows, [values])
         return rows[0]
 
-    def _insert_organization(self, create: CreateT) -> RowT:
+    def _insert_organization(self, create: CreateT, guard: _WriteGuard) -> RowT:
         """An unscoped insert into the organizations table: the new row is its own tenant.
 
         The row's id (a new UUID when ``create`` has none) is set as the transaction's tenant context before the
@@ -543,28 +557,28 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
         org_id = getattr(create, key, None) or uuid4()
         scoped = copy(self)
         scoped._scope = org_id
-        return scoped.insert(create.model_copy(update={key: org_id}) if key not in create.given() else create)
+        return scoped._insert(create.model_copy(update={key: org_id}) if key not in create.given() else create, guard)
 
     def insert_many(self, creates: Iterable[CreateT]) -> builtins.list[RowT]:
         """Insert rows in one pipelined batch per column set; the rows come back in the order given.
 
-        Unscoped, rows of the organizations table are inserted one by one, each as its own tenant (see ``insert``).
+        Unscoped, rows of the organizations table are inserted one by one, each as its own tenant (see ``insert``),
+        all or none of them.
         """
+        guard = _WriteGuard(self._conn)
         if self._scope is None and self._info.root:
             with self._own_transaction():
-                return [self._insert_organization(c) for c in creates]
+                return [self._insert_organization(c, guard) for c in creates]
         prepared = [self._insert_values(c, self._scope) for c in creates]
         stored: builtins.list[Any] = []
-        guard = _WriteGuard(self._conn)
         with self._own_transaction():
             self._check_parents(self._scope, [p for _, p in prepared if p is not None])
             with self._conn.pipeline():
-                guard.begin()
                 self._set_tenant(self._scope)
                 for columns, batch in _runs([v for v, _ in prepared]):
                     stored.extend(self._run_many(_sql.insert_row(self.model, columns), batch))
-            out = self._checked(stored, guard)
-            self._audit_rows("insert", out, [v for v, _ in prepared], guard)
+            out = self._checked(stored, guard, "INSERT INTO")
+            self._audit_rows("insert", out, [v for v, _ in prepared])
         return out
 
     def update(self, key: UUID, patch: UpdateT) -> RowT:
@@ -582,8 +596,8 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
         guard = _WriteGuard(self._conn)
         with self._own_transaction():
             self._check_parents(self._scope, [parent] if parent is not None else [])
-            rows = self._write(stmt, params, guard)
-            self._audit_rows("update", rows, [values], guard)
+            rows = self._write(stmt, params, guard, "UPDATE")
+            self._audit_rows("update", rows, [values])
         if not rows:
             raise self._not_found(key)
         return rows[0]
@@ -609,34 +623,34 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
         prepared = [self._insert_values(c, self._scope) for c in creates]
         scoped = self._scope is not None
         stored: builtins.list[Any] = []
-        guard = _WriteGuard(self._conn)
         # A row found in another organization is only known once the earlier rows are written: undo them too.
-        with self._atomic() if scoped and len(prepared) > 1 else self._own_transaction():
+        undone_here = scoped and len(prepared) > 1
+        guard = _WriteGuard(self._conn, own=True if undone_here else None)
+        with self._atomic() if undone_here else self._own_transaction():
             self._check_parents(self._scope, [p for _, p in prepared if p is not None])
             with self._conn.pipeline():
-                guard.begin()
                 self._set_tenant(self._scope)
                 for columns, batch in _runs([v for v, _ in prepared]):
                     stmt = _sql.upsert_row(self.model, columns, key, scoped)
                     params = [p | self._scope_params(self._scope) for p in batch]
                     try:
-                        stored.extend(self._upsert_batch(stmt, params, key, guard))
+                        stored.extend(self._upsert_batch(stmt, params, key))
                     except RowSecurityViolation as exc:
                         # Under row-level security, ON CONFLICT meets a row the tenant cannot see: held elsewhere.
                         if not scoped:
                             raise
                         raise self._held_elsewhere(key) from exc.__cause__
-            out = self._checked(stored, guard)
-            self._audit_rows("upsert", out, [v for v, _ in prepared], guard)
+            out = self._checked(stored, guard, "INSERT INTO")
+            self._audit_rows("upsert", out, [v for v, _ in prepared])
         return out
 
     def _upsert_batch(
-        self, stmt: Statement, params: builtins.list[dict[str, Any]], key: tuple[str, ...], guard: _WriteGuard
+        self, stmt: Statement, params: builtins.list[dict[str, Any]], key: tuple[str, ...]
     ) -> builtins.list[Any]:
         """Run one pipelined upsert batch; a row that comes back empty is held by another organization.
 
-        That row was left unchanged; the rows written before it are undone (to the guard's savepoint, or by the
-        enclosing ``atomic`` block).
+        That row was left unchanged; the rows written before it, if any, are undone by the enclosing ``atomic``
+        block.
         """
         out: builtins.list[Any] = []
         with translating(self.model), self._conn.cursor() as cur:
@@ -644,7 +658,6 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
             for result in cur.results():
                 found = result.fetchall()
                 if not found:
-                    guard.undo()
                     raise self._held_elsewhere(key)
                 out.extend(found)
         return out

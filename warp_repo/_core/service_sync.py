@@ -22,17 +22,18 @@ the transaction ends.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from enum import Enum
 from typing import Any, LiteralString, TypeVar
 from uuid import UUID
 
 from psycopg import Connection, Cursor
 from psycopg.rows import BaseRowFactory
+from pydantic import ValidationError
 
 from warp_models import Row
-from warp_repo._core.repository_sync import atomic, execute_within, own_transaction
-from warp_repo._core.statements import PLATFORM_REACH, SET_TENANT
+from warp_repo._core.repository_sync import atomic, execute_within, own_transaction, refused, runs_own_transaction
+from warp_repo._core.statements import PLATFORM_REACH, SET_TENANT, for_write, written_by
 from warp_repo.errors import translating
 
 T = TypeVar("T")
@@ -74,8 +75,16 @@ class Service:
         factory: BaseRowFactory[T],
         org: Scope = None,
         table: type[Row] | None = None,
+        write: bool | None = None,
     ) -> list[T]:
-        """Every row of a statement, made by ``factory``; driver errors raised as ``warp_repo.errors``."""
+        """Every row of a statement, made by ``factory``; driver errors raised as ``warp_repo.errors``.
+
+        A statement that writes (``write``; when ``None``, read from the statement: ``INSERT``, ``UPDATE`` or
+        ``DELETE`` outside a row lock) has its returned rows validated in full within the unit's transaction;
+        one the model refuses raises ``RowNotWritten`` (see ``_written``).
+        """
+        if write or (write is None and written_by(sql) is not None):
+            return self._written(sql, params, factory, org, table)
         with translating(table), self._conn.cursor(row_factory=factory) as cur:
             self._execute(cur, sql, params, org)
             return cur.fetchall()
@@ -87,11 +96,52 @@ class Service:
         factory: BaseRowFactory[T],
         org: Scope = None,
         table: type[Row] | None = None,
+        write: bool | None = None,
     ) -> T | None:
-        """The first row of a statement, or ``None``."""
+        """The first row of a statement, or ``None`` (a write's rows are all validated, as in ``_all``)."""
+        if write or (write is None and written_by(sql) is not None):
+            rows = self._written(sql, params, factory, org, table)
+            return rows[0] if rows else None
         with translating(table), self._conn.cursor(row_factory=factory) as cur:
             self._execute(cur, sql, params, org)
             return cur.fetchone()
+
+    def _written(
+        self,
+        sql: LiteralString,
+        params: Mapping[str, Any],
+        factory: BaseRowFactory[T],
+        org: Scope,
+        table: type[Row] | None,
+    ) -> list[T]:
+        """The rows a write returned, validated in full before the write can stay.
+
+        On an autocommit connection the rows are fetched inside the call's own transaction, committed only once
+        they are, and which a refused row rolls back; inside a caller's transaction a refused row aborts that
+        transaction (see ``refused``).
+        """
+        own = runs_own_transaction(self._conn)
+        # The own transaction's BEGIN rides with the statement; its COMMIT follows the rows (two round trips).
+        with self._conn.pipeline() if own else nullcontext(), own_transaction(self._conn):
+            return self._validated_rows(sql, params, factory, org, table, own)
+
+    def _validated_rows(
+        self,
+        sql: LiteralString,
+        params: Mapping[str, Any],
+        factory: BaseRowFactory[T],
+        org: Scope,
+        table: type[Row] | None,
+        own: bool,
+    ) -> list[T]:
+        with translating(table), self._conn.cursor(row_factory=for_write(factory)) as cur:
+            self._execute(cur, sql, params, org)
+            try:
+                return cur.fetchall()
+            except ValidationError as exc:
+                verb, name = written_by(sql) or ("a write to", table.__table_spec__.name if table else "a table")
+                model = exc.title or (table.__name__ if table else "the model")
+                raise refused(self._conn, own, verb, name, model, exc) from exc
 
     def _run(
         self, sql: LiteralString, params: Mapping[str, Any], org: Scope = None, table: type[Row] | None = None

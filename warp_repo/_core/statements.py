@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import re
 import typing
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -48,6 +49,7 @@ from warp_models._references import is_tenant_root
 from warp_models._time import to_db_timestamp
 from warp_repo.errors import QueryError, TenantScopeError
 
+T = TypeVar("T")
 RowT = TypeVar("RowT", bound=Row)
 CreateT = TypeVar("CreateT", bound=Create)
 UpdateT = TypeVar("UpdateT", bound=Update)
@@ -951,6 +953,41 @@ def rows_of(model: type[RowT], validate: bool = False) -> BaseRowFactory[RowT]:
     return cast(BaseRowFactory[RowT], _row_factory(model, validate))
 
 
+_MODEL_OF: dict[BaseRowFactory[Any], type[Row]] = {}
+"""The model of each trusted factory ``rows_of`` made, so that a write can swap it for the validating one."""
+
+
 @functools.cache
 def _row_factory(model: type[Row], validate: bool) -> BaseRowFactory[Row]:
-    return model_rows(model, validate)
+    made = model_rows(model, validate)
+    if not validate:
+        _MODEL_OF[made] = model
+    return made
+
+
+def for_write(factory: BaseRowFactory[T]) -> BaseRowFactory[T]:
+    """The factory for the rows a write returns: a ``rows_of`` factory validates them in full; others as they are.
+
+    What a write returns was stored by the write itself: a trigger or a changed default may have made it a value
+    the model refuses, which must be known while the write can still be kept from staying.
+    """
+    model = _MODEL_OF.get(factory)
+    return factory if model is None else cast(BaseRowFactory[T], _row_factory(model, True))
+
+
+_LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?UPDATE\b", re.IGNORECASE)
+_WRITE = re.compile(r"\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:ONLY\s+)?\"?(\w+)", re.IGNORECASE)
+_QUOTED = re.compile(r"'(?:[^']|'')*'")
+
+
+@functools.cache
+def written_by(sql: str) -> tuple[str, str] | None:
+    """The first write of a statement as (``INSERT INTO``, ``UPDATE`` or ``DELETE FROM``, table); ``None`` if none.
+
+    A ``SELECT ... FOR UPDATE`` locks rows without writing them; quoted text is not read.
+    """
+    bare = _LOCKING.sub(" ", _QUOTED.sub("''", sql))
+    found = _WRITE.search(bare)
+    if found is None:
+        return None
+    return " ".join(found.group(1).upper().split()), found.group(2)
