@@ -12,6 +12,7 @@ differences (drift, failed or edited migrations); 2 an error (the message says w
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -51,19 +52,46 @@ COMMON_DEFAULTS: dict[str, object] = {
 }
 
 
-class Context:
-    """What every command needs: the parsed options, the console and the database, resolved once."""
+class _OutputClosed(Exception):
+    """Standard output was closed before the command finished writing (e.g. ``warp-db status | head -1``)."""
 
-    def __init__(self, args: argparse.Namespace, console: Console, errors: Console | None = None) -> None:
+
+class _Console(Console):
+    """A Rich console whose closed output is the command's error (exit 2): Rich itself exits 1, a finding here."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        with contextlib.suppress(OSError, ValueError):  # later writes of the interpreter go nowhere, not to a trace
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise _OutputClosed
+
+
+class Context:
+    """What every command needs: the parsed options, the consoles and the database, resolved once.
+
+    ``console`` is standard output (results); ``errors`` is standard error (warnings and questions), so that
+    piped results stay clean.
+    """
+
+    def __init__(self, args: argparse.Namespace, console: Console, errors: Console) -> None:
         self.args = args
         self.console = console
-        self.errors = errors or Console(stderr=True, highlight=False, soft_wrap=True)
+        self.errors = errors
         self._database: ResolvedUrl | None = None
+        self._migrations_dir_checked = False
 
     @property
     def migrations_dir(self) -> Path | None:
-        """The ``--migrations-dir`` folder, or None for the bundled migrations."""
+        """The ``--migrations-dir`` folder, or None for the bundled migrations.
+
+        Raises:
+            ConfigurationError: the path is a file, or a folder in it cannot be listed (a folder that cannot be
+                read would otherwise look empty: no migrations, nothing to apply).
+        """
         value: Path | None = self.args.migrations_dir
+        if value is not None and not self._migrations_dir_checked:
+            _check_readable_folder(value)
+            self._migrations_dir_checked = True
         return value
 
     @property
@@ -79,6 +107,32 @@ class Context:
     def url(self) -> str:
         """The database's connection string, with a connect timeout."""
         return self.database.url
+
+
+def _check_readable_folder(folder: Path) -> None:
+    """Refuse a ``--migrations-dir`` that is a file or holds a folder that cannot be listed.
+
+    A missing folder passes: ``new`` creates it, and the other commands say that it does not exist.
+    """
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise ConfigurationError(f"--migrations-dir {folder} is a file, not a folder: pass the migrations folder")
+
+    def refuse(exc: OSError) -> None:
+        raise ConfigurationError(
+            f"--migrations-dir {folder}: cannot list {exc.filename} ({exc.strerror}): give this user read access"
+        ) from exc
+
+    for _ in os.walk(folder, onerror=refuse):
+        pass
+
+
+def _describe_os_error(exc: OSError) -> str:
+    """One line for a file the command could not use: what the system said, and about which path."""
+    paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p is not None)
+    reason = exc.strerror or str(exc)
+    return f"{paths}: {reason}" if paths else reason
 
 
 def with_connect_timeout(url: str, seconds: int | None) -> str:
@@ -103,7 +157,8 @@ def _confirm(ctx: Context, action: str) -> None:
         return
     if not sys.stdin.isatty():
         raise ConfigurationError(f"refusing to {action} on production without confirmation: add --yes")
-    answer = input(f"{action} on PRODUCTION ({redact_url(ctx.url)})? type 'yes' to continue: ")
+    question = f"{action} on PRODUCTION ({redact_url(ctx.url)})? type 'yes' to continue: "
+    answer = ctx.errors.input(question, markup=False, emoji=False, stream=sys.stdin)  # the question: stderr
     if answer.strip().lower() != "yes":
         raise ConfigurationError(f"{action} cancelled")
 
@@ -225,7 +280,13 @@ def _cmd_validate(ctx: Context) -> int:
 
 def _cmd_new(ctx: Context) -> int:
     folder = ctx.migrations_dir or Path.cwd() / NEW_MIGRATIONS_DIR
-    path = migrations.new_migration(ctx.args.name, folder, no_transaction=ctx.args.no_transaction)
+    try:
+        path = migrations.new_migration(ctx.args.name, folder, no_transaction=ctx.args.no_transaction)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot write a migration into {folder}: {_describe_os_error(exc)}; "
+            "pass a folder this user can write with --migrations-dir"
+        ) from exc
     ctx.console.print(f"created {path}")
     return 0
 
@@ -238,7 +299,7 @@ def _cmd_repair(ctx: Context) -> int:
     for version in report.cleared_failed:
         ctx.console.print(f"cleared the failed attempt of {version}")
     for advice in report.partial:
-        ctx.console.print(f"warning: {advice}", markup=False, highlight=False)
+        ctx.errors.print(f"warning: {advice}", markup=False, highlight=False)
     for version in report.removed_missing:
         ctx.console.print(f"removed the record of {version}, whose file is gone")
     if not report.changed:
@@ -523,31 +584,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, default in COMMON_DEFAULTS.items():
         if not hasattr(args, name):
             setattr(args, name, default)
-    console = Console(highlight=False, soft_wrap=True, width=_console_width(sys.stdout))
-    errors = Console(stderr=True, highlight=False, soft_wrap=True, width=_console_width(sys.stderr))
+    console = _Console(highlight=False, soft_wrap=True, width=_console_width(sys.stdout))
+    errors = _Console(stderr=True, highlight=False, soft_wrap=True, width=_console_width(sys.stderr))
 
     def fail(message: str) -> int:
         errors.print(f"error: {message}", markup=False, highlight=False, style="red")
         return 2
 
     try:
-        if args.env and (Path.cwd() / f".env.{args.env}").exists():
-            for key, value in load_env_file(args.env, Path.cwd()).items():
-                os.environ.setdefault(key, value)
+        _load_env(args.env)
         handler: Callable[[Context], int] = args.handler
         return handler(Context(args, console, errors))
     except WarpError as exc:
         return fail(str(exc))
     except psycopg.OperationalError as exc:
         return fail(
-            f"cannot reach the database: {str(exc).strip()}\n"
+            f"cannot reach the database: {' '.join(str(exc).split())}. "
             "Check --database-url, WARP_DATABASE_URL / DATABASE_URL or the DB_* variables "
             "(and --connect-timeout for a slow network)."
         )
     except psycopg.Error as exc:
-        return fail(f"SQLSTATE {exc.sqlstate}: {str(exc).strip()}")
+        return fail(f"SQLSTATE {exc.sqlstate}: {' '.join(str(exc).split())}")
+    except _OutputClosed:
+        return fail("standard output was closed before the command finished writing its results")
+    except OSError as exc:
+        return fail(f"{_describe_os_error(exc)}; check the path and this user's access to it")
+    except UnicodeDecodeError as exc:
+        return fail(f"a file is not UTF-8 ({exc.reason} at byte {exc.start}): save it as UTF-8")
     except KeyboardInterrupt:
         return 130
+
+
+def _load_env(name: str | None) -> None:
+    """``--env NAME``: the variables of ``.env.NAME`` in the current folder, under those already set."""
+    if not name or not (Path.cwd() / f".env.{name}").exists():
+        return
+    try:
+        found = load_env_file(name, Path.cwd())
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(
+            f"{Path.cwd() / f'.env.{name}'} is not UTF-8 (byte {exc.start}): save it as UTF-8"
+        ) from exc
+    for key, value in found.items():
+        os.environ.setdefault(key, value)
 
 
 if __name__ == "__main__":

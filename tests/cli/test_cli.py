@@ -6,6 +6,7 @@ import importlib.metadata
 import io
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 import warp_models
+from tests.migrations.testkit import write_migration
 from warp_models import TABLES
 from warp_repo._embedded import embedded_data_dir, stop_embedded_redis
 from warp_repo.cli import EXAMPLES, PIPED_WIDTH, _console_width, main, with_connect_timeout
@@ -348,3 +350,137 @@ def test_the_demo_counts_its_rate_limit_in_the_embedded_redis(
     assert "redis: unix://" in out and "(from embedded)" in out
     assert "rate-limit check skipped" not in out
     assert "5 admitted, 2 refused" in out
+
+
+def one_line_error(code: int, err: str) -> str:
+    """The message of a run that failed as an error, not a finding: exit 2 and one ``error:`` line, no traceback."""
+    assert code == 2, err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    return err
+
+
+def _without_root_override() -> list[str]:
+    """A command prefix under which file permissions apply: as root, the capabilities that bypass them are dropped."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: file permissions cannot be made to apply")
+    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search"]
+
+
+def run_as_a_user(argv: list[str], cwd: Path) -> tuple[int, str, str]:
+    """``warp-db`` in a subprocess, with file permissions applying even when the tests run as root."""
+    command = [*_without_root_override(), sys.executable, "-m", "warp_repo.cli", *argv]
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, timeout=60)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_new_into_a_place_that_cannot_hold_a_folder_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder\n", encoding="utf-8")
+    for argv in (["--migrations-dir", str(a_file), "new", "add_thing"], ["--migrations-dir", str(a_file), "status"]):
+        err = one_line_error(main(argv), capsys.readouterr().err)
+        assert "notes.txt is a file, not a folder" in err, err
+    below_a_file = a_file / "migrations"
+    err = one_line_error(main(["--migrations-dir", str(below_a_file), "new", "add_thing"]), capsys.readouterr().err)
+    assert f"cannot write a migration into {below_a_file}" in err and "Not a directory" in err, err
+    if Path("/proc/1").is_dir():  # a folder the kernel will not create anything in
+        one_line_error(main(["--migrations-dir", "/proc/1", "new", "add_thing"]), capsys.readouterr().err)
+    assert not list(tmp_path.rglob("*.sql"))
+
+
+def test_a_migrations_folder_that_cannot_be_read_is_an_error_not_an_empty_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    write_migration(folder, "20261201_001", "first", "CREATE TABLE first (a INT);")
+    code, out, err = run_as_a_user(["--migrations-dir", "migrations", "validate"], tmp_path)
+    assert code == 0 and "1 migration(s): 0 error(s)" in out, err
+    (folder / "2026").chmod(0o000)
+    try:
+        for command in (["validate"], ["new", "add_thing"]):
+            code, out, err = run_as_a_user(["--migrations-dir", "migrations", *command], tmp_path)
+            one_line_error(code, err)
+            assert "cannot list migrations/2026 (Permission denied)" in err, err
+            assert "0 migration(s)" not in out
+        (folder / "2026").chmod(0o500)
+        code, _, err = run_as_a_user(["--migrations-dir", "migrations", "new", "add_thing"], tmp_path)
+        assert "cannot write a migration into migrations" in one_line_error(code, err) and "Permission denied" in err
+    finally:
+        (folder / "2026").chmod(0o755)
+    assert [p.name for p in folder.rglob("*.sql")] == ["20261201_001_first.sql"]
+
+
+def test_a_settings_file_that_is_not_utf8_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env.staging").write_bytes(b"WARP_DATABASE_URL=postgresql://caf\xe9@db/warp\n")
+    err = one_line_error(main(["--env", "staging", "validate"]), capsys.readouterr().err)
+    assert ".env.staging is not UTF-8" in err, err
+
+
+def test_a_migration_file_that_is_not_utf8_is_an_error_of_the_command(
+    empty_admin_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_migration(tmp_path, "20261201_001", "first", "CREATE TABLE first (a INT); -- cafe")
+    path.write_bytes(path.read_bytes().replace(b"cafe", b"caf\xe9"))
+    for command in ("status", "migrate"):
+        code = main(["--database-url", empty_admin_url, "--migrations-dir", str(tmp_path), command])
+        err = one_line_error(code, capsys.readouterr().err)
+        assert "20261201_001_first.sql" in err and "not UTF-8" in err, err
+
+
+def test_the_production_question_goes_to_standard_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdin", Terminal("no\n"))
+    url = "postgresql://nobody@127.0.0.1:1/none"  # never reached: the answer is no
+    code = main(["--env", "production", "--database-url", url, "rollback"])
+    captured = capsys.readouterr()
+    question, answered = captured.err.split("type 'yes' to continue: ")  # the terminal echoes the answer's newline
+    assert question.startswith("roll back on PRODUCTION (") and "127.0.0.1" in question, question
+    assert one_line_error(code, answered) == "error: roll back cancelled\n"
+    assert "PRODUCTION" not in captured.out, "piped results hold no question"
+
+
+def test_repair_warnings_go_to_standard_error(
+    empty_admin_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_migration(tmp_path, "20261201_001", "partial", "CREATE TABLE kept (a INT);\nSELECT 1/0;", no_transaction=True)
+    args = ["--database-url", empty_admin_url, "--migrations-dir", str(tmp_path)]
+    assert main([*args, "migrate"]) == 2
+    assert "SQLSTATE 22012" in capsys.readouterr().err
+    code = main([*args, "repair"])
+    captured = capsys.readouterr()
+    assert code == 0, captured
+    assert "cleared the failed attempt of 20261201_001" in captured.out
+    assert "warning:" not in captured.out, "results only: the warning is for the operator's eyes"
+    assert captured.err.startswith("warning: ") and "SQLSTATE 22012" in captured.err, captured.err
+
+
+def test_a_closed_output_is_an_error_not_a_finding(tmp_path: Path) -> None:
+    write_migration(tmp_path / "migrations", "20261201_001", "first", "CREATE TABLE first (a INT);")
+    reader, writer = os.pipe()
+    os.close(reader)  # whoever read the output has gone, as `warp-db validate | head -0` does
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "warp_repo.cli", "--migrations-dir", "migrations", "validate"],
+            cwd=tmp_path,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    finally:
+        os.close(writer)
+    assert "standard output was closed" in one_line_error(done.returncode, done.stderr)

@@ -90,7 +90,7 @@ def test_a_killed_no_transaction_migration_shows_as_stopped_part_way(
     assert blocked.value.path == path and f"line {sleep_line}" in str(blocked.value)
 
     assert main([*args, "repair", "--yes"]) == 0
-    out = " ".join(capsys.readouterr().out.split())
+    out = " ".join(" ".join(capsys.readouterr()).split())  # the results, and the warning on standard error
     assert "cleared the failed attempt of 20261122_001" in out
     assert "killed or cut off" in out and "safe to run again" in out
     assert status(empty_admin_url, migrations_dir=tmp_path)[0].state is MigrationState.PENDING
