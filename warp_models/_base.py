@@ -413,7 +413,10 @@ _CHECKS_ONLY = (Col, at.MaxLen, at.MinLen, at.Ge, at.Gt, at.Le, at.Lt, at.Multip
 """Annotations that only refuse values, never change them: a stored value passes them unchanged."""
 
 _AS_STORED = (str, int, bool, UUID, Decimal, date)
-"""Python types the driver loads exactly as validation would return them (given the column's SQL type)."""
+"""Python types the driver loads exactly as validation would return them (given the column's SQL type).
+
+A ``Decimal`` is, when finite: ``numeric(p, s)`` stores ``NaN``, which a model refuses unless it allows it.
+"""
 
 
 def _annotations(info: FieldInfo) -> tuple[Any, list[Any]]:
@@ -424,6 +427,17 @@ def _annotations(info: FieldInfo) -> tuple[Any, list[Any]]:
         found.extend(inner.__metadata__)
         inner = inner.__origin__
     return inner, found
+
+
+def _allows_inf_nan(metadata: list[Any]) -> bool:
+    """Whether the annotations accept ``NaN`` and infinities (``allow_inf_nan=True``); pydantic refuses them else."""
+    return any(getattr(meta, "allow_inf_nan", None) is True for meta in metadata)
+
+
+def _finite(value: Any) -> Any:
+    if type(value) is not Decimal or not value.is_finite():
+        raise _Untrusted
+    return value
 
 
 def _only_checks(metadata: list[Any]) -> bool:
@@ -483,8 +497,11 @@ def _json_object(value: Any) -> Any:
 
 def _member(allowed: frozenset[Any]) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
-        if value not in allowed:
-            raise _Untrusted
+        try:
+            if value not in allowed:
+                raise _Untrusted
+        except TypeError:
+            raise _Untrusted from None
         return value
 
     return check
@@ -504,8 +521,11 @@ def _json_list(item: Any, row: type[Row], name: str) -> Callable[[Any], Any] | N
             return None
 
         def members(value: Any) -> Any:
-            if type(value) is not list or not all(element in allowed for element in value):
-                raise _Untrusted
+            try:
+                if type(value) is not list or not all(element in allowed for element in value):
+                    raise _Untrusted
+            except TypeError:  # an item that cannot be looked up in a set (an object, an array): not a member
+                raise _Untrusted from None
             return value
 
         return members
@@ -623,6 +643,8 @@ def _converter(row: type[Row], column: Column) -> Callable[[Any], Any] | None:
         return _member(allowed)
     if inner is SecretStr:
         return _secret
+    if inner is Decimal and not _allows_inf_nan(metadata):
+        return _finite
     if isinstance(inner, type) and inner in _AS_STORED:
         return None
     return _validated_column(row, column.name)
@@ -634,8 +656,11 @@ def trusted_maker(row: type[Row]) -> Callable[[Sequence[Any]], Any]:
     if made is not None:
         return made
     names = tuple(c.name for c in row.__columns__)
+    # A column that is NOT NULL may still load as None: JSON ``null`` in a JSONB column. Such a row is validated.
     converters = tuple(
-        (column.name, converter) for column in row.__columns__ if (converter := _converter(row, column)) is not None
+        (column.name, converter, column.nullable)
+        for column in row.__columns__
+        if (converter := _converter(row, column)) is not None
     )
     new = object.__new__
     every_field = set(names)
@@ -645,10 +670,12 @@ def trusted_maker(row: type[Row]) -> Callable[[Sequence[Any]], Any]:
     def make(values: Sequence[Any]) -> Any:
         fields = dict(zip(names, values, strict=True))
         try:
-            for name, converter in converters:
+            for name, converter, nullable in converters:
                 value = fields[name]
                 if value is not None:
                     fields[name] = converter(value)
+                elif not nullable:
+                    raise _Untrusted
         except (_Untrusted, ValidationError):
             return validate(dict(zip(names, values, strict=True)))
         model = new(row)

@@ -169,6 +169,38 @@ def test_a_stored_value_outside_the_model_raises_instead_of_building_a_model(
     assert {e["loc"][0] for e in caught.value.errors()} == {column}
 
 
+def table_values(stored: Stored, table: str, **changes: Any) -> tuple[Any, ...]:
+    names = [c.name for c in TABLES[table].__columns__]
+    values = dict(zip(names, stored[table][0], strict=True)) | changes
+    return tuple(values[n] for n in names)
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("extensions", "settings", None),  # JSON null in a NOT NULL document column: loaded as None
+        ("extensions", "allowed_call_classes", None),
+        ("messaging_campaigns", "recipient_list", None),
+        ("cdrs", "codecs_used", [{"a": 1}]),  # an item that cannot be a member of a closed set (not hashable)
+        ("extensions", "allowed_call_classes", [["local"]]),
+        ("cdrs", "mos_score", Decimal("NaN")),  # numeric(p, s) stores NaN; the model refuses it
+        ("cdrs", "cost", Decimal("NaN")),
+        ("billing_accounts", "current_balance", Decimal("NaN")),
+        ("usage_records", "quantity", Decimal("-Infinity")),
+    ],
+)
+def test_a_stored_value_a_field_refuses_ends_in_the_validation_error(
+    stored: Stored, table: str, column: str, value: Any
+) -> None:
+    row = TABLES[table]
+    values = table_values(stored, table, **{column: value})
+    with pytest.raises(ValidationError) as caught:
+        row.from_db_trusted(values)
+    assert column in {e["loc"][0] for e in caught.value.errors()}, f"{table}.{column} (seed {SEED})"
+    with pytest.raises(ValidationError):
+        row.from_db(dict(zip([c.name for c in row.__columns__], values, strict=True)))
+
+
 def test_a_stored_value_the_trusted_path_can_vouch_for_after_validation_is_validated(
     stored: Stored,
 ) -> None:
