@@ -197,12 +197,14 @@ class InvalidTransition(RepositoryError):
 
 
 class RowNotWritten(RepositoryError):
-    """A write's returned row does not fit the table's model, so the write was undone: nothing was stored.
+    """A write's returned row does not fit the table's model, so the write cannot stay.
 
     A trigger, a column default changed on the server, or data of another system can make the database store a
-    value the model refuses. The statement's effects are rolled back (to a savepoint of the caller's transaction,
-    which stays usable, or with the call's own transaction on an autocommit connection) before this is raised;
-    the ``pydantic.ValidationError`` naming the columns is chained as ``__cause__``.
+    value the model refuses. On an autocommit connection the call's own transaction is rolled back: nothing was
+    stored. Inside a caller's transaction no savepoint is opened per write (each would take a transaction id);
+    that transaction is aborted instead, as by any failed statement (the server's log names the table), so
+    nothing it did can be committed: roll it back, or wrap the call in ``conn.transaction()`` to roll back to
+    that savepoint and carry on. The ``pydantic.ValidationError`` naming the columns is chained as ``__cause__``.
     """
 
 
