@@ -20,17 +20,25 @@ import psycopg
 from psycopg import sql
 
 from warp_models import (
+    ApiAuditLogCreate,
     ApiKeyCreate,
     AuditLogCreate,
     BillingAccountCreate,
     CdrCreate,
+    DeviceConfigurationCreate,
+    DeviceCreate,
+    DeviceHealthMetricCreate,
+    DialPlanCreate,
     E911AddressCreate,
+    ExtensionCreate,
+    FirmwareVersionCreate,
     InvoiceCreate,
     LcrRateCreate,
     MessageCreate,
     MessagingCampaignCreate,
     OrganizationCreate,
     OrganizationSettingsCreate,
+    PermissionMatrixCreate,
     PhoneNumberCreate,
     RoutingRuleCreate,
     SipTrunkCreate,
@@ -38,6 +46,9 @@ from warp_models import (
     TrunkRegistrationCreate,
     UsageRecordCreate,
     UserCreate,
+    VoicemailBoxCreate,
+    VoicemailMessageCreate,
+    VoicemailTranscriptionCreate,
 )
 from warp_models._base import TABLES, Create
 from warp_models._columns import OrgScoped, ParentScoped
@@ -124,8 +135,33 @@ def add_organization(conn: psycopg.Connection[tuple[object, ...]], org: UUID) ->
             message_template="Hello",
         ),
     )
+    add_seed_000_rows(conn, org, n)
     for when in months():
         add_partitioned_rows(conn, org, when)
+
+
+_DEVICES: dict[UUID, UUID] = {}
+"""Each organization's device, for its health samples."""
+
+
+def add_seed_000_rows(conn: psycopg.Connection[tuple[object, ...]], org: UUID, n: int) -> None:
+    """Rows of the seed-000 tenant tables: an extension with its box, a message and its transcription, a device."""
+    extension, config, device, box, message = (uuid.uuid4() for _ in range(5))
+    insert(conn, ExtensionCreate(id=extension, org_id=org, extension="1001", sip_username=f"ext{n}"))
+    insert(
+        conn,
+        DialPlanCreate.model_validate(
+            {"org_id": org, "name": "default", "match_pattern": "1", "actions": [{"type": "lcr"}]}
+        ),
+    )
+    insert(conn, DeviceConfigurationCreate(id=config, org_id=org, name="base"))
+    mac = f"02:00:{(n >> 24) & 0xFF:02x}:{(n >> 16) & 0xFF:02x}:{(n >> 8) & 0xFF:02x}:{n & 0xFF:02x}"
+    insert(conn, DeviceCreate(id=device, org_id=org, mac_address=mac, primary_extension_id=extension))
+    _DEVICES[org] = device
+    insert(conn, VoicemailBoxCreate(id=box, org_id=org, mailbox="1001", extension_id=extension))
+    insert(conn, VoicemailMessageCreate(id=message, org_id=org, box_id=box, audio_url="s3://vm/1.wav"))
+    insert(conn, VoicemailTranscriptionCreate(org_id=org, message_id=message, engine="whisper"))
+    insert(conn, PermissionMatrixCreate(org_id=org, role="admin", resource="devices", action="manage"))
 
 
 def add_partitioned_rows(conn: psycopg.Connection[tuple[object, ...]], org: UUID, when: dt.datetime) -> None:
@@ -154,6 +190,8 @@ def add_partitioned_rows(conn: psycopg.Connection[tuple[object, ...]], org: UUID
             created_at=when,
         ),
     )
+    insert(conn, DeviceHealthMetricCreate(org_id=org, device_id=_DEVICES[org], recorded_at=when))
+    insert(conn, ApiAuditLogCreate(org_id=org, service="billing", action_type="invoice.read", created_at=when))
 
 
 def _e911(number: UUID) -> E911AddressCreate:
@@ -174,6 +212,17 @@ def add_platform_rows(conn: psycopg.Connection[tuple[object, ...]]) -> None:
     insert(conn, PhoneNumberCreate(id=number, number=f"+1212{_n():07d}", country_code="1"))
     insert(conn, _e911(number))
     insert(conn, AuditLogCreate(action="partition-maintenance"))
+    insert(conn, ApiAuditLogCreate(service="auth", action_type="token.issue"))
+    insert(
+        conn,
+        FirmwareVersionCreate(
+            vendor="yealink",
+            model=f"T54W-{_n()}",
+            version="96.86.0.70",
+            file_url="https://firmware.example.com/T54W.rom",
+            sha256="0" * 64,
+        ),
+    )
     for prefix in ("1212", "1415", "44"):
         insert(conn, LcrRateCreate(prefix=prefix, rate=Decimal("0.0042"), effective_date=dt.date(2026, 1, 1)))
 

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from warp_models import TABLES
+from warp_models._base import _server_defaults
 from warp_repo import REPOSITORIES, Eq, In
 from warp_repo.errors import NotFound, PermissionDenied, QueryError, TenantScopeError
 
@@ -35,10 +36,15 @@ def app_session(populated: Populated) -> Iterator[Conn]:
 
 
 def _patch(table: str) -> Any:
-    """An update that sets one nullable column to NULL: valid for every table, harmless if it ever ran."""
+    """An update that sets one nullable column to NULL (or, in a table without one, a column to its default):
+    valid for every table, harmless if it ever ran."""
     repo = REPOSITORIES[table]
-    column = next(c.name for c in TABLES[table].__columns__ if c.nullable and c.name in repo.update_model.model_fields)
-    return repo.update_model(**{column: None})
+    fields = repo.update_model.model_fields
+    nullable = [c.name for c in TABLES[table].__columns__ if c.nullable and c.name in fields]
+    if nullable:
+        return repo.update_model(**{nullable[0]: None})
+    default = next((name, value) for name, value in _server_defaults(TABLES[table]).items() if name in fields)
+    return repo.update_model(**{default[0]: default[1]})
 
 
 def _keys(rows: list[Any], key: str) -> set[str]:

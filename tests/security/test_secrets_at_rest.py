@@ -22,7 +22,7 @@ from rich.console import Console
 from tests.conftest import DatabaseFactory
 from warp_models import ApiKey, ApiKeyCreate, BillingAccountCreate, OrganizationCreate, UserCreate
 from warp_models._base import TABLES
-from warp_models.types import API_KEY_HASH_PATTERN, ARGON2ID_HASH_PATTERN
+from warp_models.types import API_KEY_HASH_PATTERN, ARGON2ID_HASH_PATTERN, DIGEST_HA1_PATTERN
 from warp_repo._seed import run_seed
 from warp_repo.secrets import (
     ENCRYPTION_KEYS_VARIABLE,
@@ -163,7 +163,13 @@ def test_an_api_key_is_authenticated_under_row_level_security(create_database: D
 
 SEEDED_AT = datetime(2026, 10, 15, tzinfo=UTC)
 ENCRYPTED: dict[str, EncryptedColumn] = {column.qualified: column for column in (MFA_SECRET, TAX_ID)}
-HASHED = {"users.password_hash": ARGON2ID_HASH_PATTERN, "api_keys.key_hash": API_KEY_HASH_PATTERN}
+HASHED = {
+    "users.password_hash": ARGON2ID_HASH_PATTERN,
+    "api_keys.key_hash": API_KEY_HASH_PATTERN,
+    "extensions.password_hash": DIGEST_HA1_PATTERN,
+    "voicemail_boxes.pin_hash": ARGON2ID_HASH_PATTERN,
+    "devices.provisioning_password_hash": ARGON2ID_HASH_PATTERN,
+}
 NOT_CHECKED = {"sip_trunks.password_hash"}
 """A SIP digest credential: the proxy needs HA1 or the secret itself, so its stored form is another question."""
 

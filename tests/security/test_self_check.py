@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from tests.conftest import DatabaseFactory
+from warp_models import TABLES
 from warp_repo.migrations import migrate
 from warp_repo.security import (
     InsecureDatabase,
@@ -21,6 +22,9 @@ from warp_repo.security import (
 )
 
 from .conftest import MIGRATIONS_DIR, Logins, Populated
+
+SEED_000 = frozenset({"extensions", "devices", "voicemail", "access"})
+"""The domain modules of migration 20261206_014."""
 
 Conn = psycopg.Connection[tuple[object, ...]]
 
@@ -126,6 +130,9 @@ def test_a_database_without_the_security_migrations_fails_on_every_tenant_table(
     migrate(url, migrations_dir=MIGRATIONS_DIR, target="20261122_007")
     with psycopg.connect(url) as conn:
         issues = check_security(conn)
-    for table in tenant_tables():
+    # The seed-000 tables come with migration 20261206_014, later than 007: they are reported missing.
+    missing = {table for code, table in found(issues) if code == "table-missing"}
+    assert missing == {name for name, row in TABLES.items() if row.__module__.rsplit(".", 1)[-1] in SEED_000}
+    for table in set(tenant_tables()) - missing:
         assert {("rls-disabled", table), ("rls-not-forced", table), ("no-policy", table)} <= found(issues)
     assert ("rls-disabled", "cdrs_default") in found(issues)

@@ -138,8 +138,6 @@ class DeviceFactory(Factory[Device, DeviceCreate]):
             "reported_firmware_version": f"{rng.randrange(60, 100)}.86.0.{rng.randrange(1, 99)}"
             if provisioned
             else None,
-            "provisioning_username": None,
-            "provisioning_password_hash": None,
             "status": status,
             "last_provisioned_at": self._set.past(30) if provisioned else None,
             "last_provisioned_ip": self._set.telecom.ipv4_public() if provisioned else None,
@@ -147,7 +145,13 @@ class DeviceFactory(Factory[Device, DeviceCreate]):
             "metadata": {},
             "created_at": created,
             "updated_at": self._set.after(created),
-        }
+        } | self._credentials(n)
+
+    def _credentials(self, n: int) -> dict[str, Any]:
+        """Half the devices fetch their configuration with HTTP credentials (an Argon2id hash is stored)."""
+        if self.random.random() < 0.5:
+            return {"provisioning_username": None, "provisioning_password_hash": None}
+        return {"provisioning_username": f"prov-{tag(n, 6)}", "provisioning_password_hash": self._set.password_hash()}
 
 
 class DeviceHealthMetricFactory(Factory[DeviceHealthMetric, DeviceHealthMetricCreate]):

@@ -35,7 +35,7 @@ class VoicemailBoxFactory(Factory[VoicemailBox, VoicemailBoxCreate]):
             "mailbox": str(5000 + n),
             "extension_id": None,
             "user_id": rng.choice(users) if users and rng.random() < 0.7 else None,
-            "pin_hash": None,
+            "pin_hash": self._set.password_hash() if rng.random() < 0.8 else None,
             "enabled": True,
             "active_greeting": rng.choice(("default", "default", "unavailable", "busy", "temporary")),
             "greetings": {},
