@@ -598,8 +598,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WarpError as exc:
         return fail(str(exc))
     except psycopg.OperationalError as exc:
+        said = " ".join(str(exc).split())
         return fail(
-            f"cannot reach the database: {' '.join(str(exc).split())}. "
+            f"cannot reach the database: {said}{'' if said.endswith(('.', '?', '!')) else '.'} "
             "Check --database-url, WARP_DATABASE_URL / DATABASE_URL or the DB_* variables "
             "(and --connect-timeout for a slow network)."
         )
