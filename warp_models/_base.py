@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 from types import UnionType
-from typing import Annotated, Any, ClassVar, Literal, Self, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar, Union, get_args, get_origin
 from uuid import UUID
 
 import annotated_types as at
@@ -27,14 +27,26 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic.fields import FieldInfo
 
-from warp_models._columns import Col, Jsonb, SqlType, TableSpec, Timestamp, split_optional, widen_for_partition
+from warp_models._columns import (
+    Col,
+    Jsonb,
+    SqlType,
+    TableSpec,
+    Timestamp,
+    only_refuses,
+    split_optional,
+    widen_for_partition,
+)
 from warp_models._references import org_key
 from warp_models._time import FROM_DB, as_utc_validator, to_db_timestamp
 from warp_models.errors import WarpError
+
+_RowT = TypeVar("_RowT", bound="Row")
 
 TABLES: dict[str, type[Row]] = {}
 """Every declared table by name, in declaration (and foreign-key) order."""
@@ -170,8 +182,12 @@ class Row(BaseModel):
         naming the column. Patterns, bounds and cross-column rules are not checked again: use ``from_db`` (a
         repository's ``validate_reads``) for rows another system writes.
         """
-        made: Self = trusted_maker(cls)(values)
-        return made
+        return cls.trusted_maker()(values)
+
+    @classmethod
+    def trusted_maker(cls) -> Callable[[Sequence[Any]], Self]:
+        """The function ``from_db_trusted`` calls, made once per table: for row factories that build many rows."""
+        return _trusted_maker(cls)
 
     def to_db(self) -> dict[str, Any]:
         """Every column's value as stored: UTC timestamps, secrets revealed, JSON documents as JSON values."""
@@ -240,24 +256,25 @@ def _db_conversion(info: FieldInfo, column: Column) -> Callable[[Any], Any] | No
 
 
 def _any_value(value: Any) -> Any:
-    if isinstance(value, SecretStr):
-        return value.get_secret_value()
-    if isinstance(value, datetime):
-        return to_db_timestamp(value)
-    return value
+    return _stored_time(_revealed(value))
 
 
 def _json_list_of_plain_values(item: Any) -> bool:
     """Whether a JSON array of ``item`` holds JSON values as they are (strings of a closed set or a pattern)."""
-    bare = item
-    metadata: list[Any] = []
-    while get_origin(bare) is Annotated:
-        metadata.extend(bare.__metadata__)
-        bare = bare.__origin__
-    literal = _literal_values(bare)
-    if literal is not None:
-        return all(type(v) is str for v in literal)
-    return bare is str and _only_checks(metadata)
+    kind = _json_items(item)
+    return kind is str or (isinstance(kind, frozenset) and all(type(v) is str for v in kind))
+
+
+def _json_items(item: Any) -> frozenset[Any] | type[str] | None:
+    """What the items of a JSON array of ``item`` are, when plain values: a ``Literal``'s closed set, or ``str``.
+
+    ``str`` stands for strings that annotations only check; ``None`` for items of any other kind.
+    """
+    bare, metadata = _unwrapped(item)
+    allowed = _literal_values(bare)
+    if allowed is not None:
+        return allowed
+    return str if bare is str and _only_checks(metadata) else None
 
 
 class _Shape(BaseModel):
@@ -349,7 +366,8 @@ def _has_rules(row: type[Row]) -> bool:
     """Whether ``row`` (or a base between it and ``Row``) declares cross-column rules: else no need to call them."""
     cached: bool | None = row.__dict__.get("__has_rules__")
     if cached is None:
-        cached = any("check" in base.__dict__ for base in row.__mro__ if base is not Row and issubclass(base, Row))
+        # Wherever ``check`` comes from (the row, a base, a mixin that is no Row): any but Row's own is a rule.
+        cached = row.check.__func__ is not Row.check.__func__  # type: ignore[attr-defined]
         row.__has_rules__ = cached  # type: ignore[attr-defined]
     return cached
 
@@ -421,12 +439,18 @@ A ``Decimal`` is, when finite: ``numeric(p, s)`` stores ``NaN``, which a model r
 
 def _annotations(info: FieldInfo) -> tuple[Any, list[Any]]:
     """A field's bare type (``None`` removed) and every annotation on the way to it."""
-    found = list(info.metadata)
     inner, _ = split_optional(info.annotation)
-    while get_origin(inner) is Annotated:
-        found.extend(inner.__metadata__)
-        inner = inner.__origin__
-    return inner, found
+    bare, found = _unwrapped(inner)
+    return bare, [*info.metadata, *found]
+
+
+def _unwrapped(tp: Any) -> tuple[Any, list[Any]]:
+    """A type without its ``Annotated`` layers, and their annotations (outermost first)."""
+    metadata: list[Any] = []
+    while get_origin(tp) is Annotated:
+        metadata.extend(tp.__metadata__)
+        tp = tp.__origin__
+    return tp, metadata
 
 
 def _allows_inf_nan(metadata: list[Any]) -> bool:
@@ -441,8 +465,11 @@ def _finite(value: Any) -> Any:
 
 
 def _only_checks(metadata: list[Any]) -> bool:
+    """Whether annotations only refuse values (or only describe them), never change them."""
     for meta in metadata:
-        if isinstance(meta, _CHECKS_ONLY) or type(meta).__name__ == "AllowInfNan":
+        if isinstance(meta, (*_CHECKS_ONLY, WithJsonSchema)) or type(meta).__name__ == "AllowInfNan":
+            continue
+        if isinstance(meta, AfterValidator | BeforeValidator) and only_refuses(meta.func):
             continue
         if isinstance(meta, StringConstraints):
             if meta.strip_whitespace or meta.to_upper or meta.to_lower or meta.strict:
@@ -507,14 +534,10 @@ def _member(allowed: frozenset[Any]) -> Callable[[Any], Any]:
     return check
 
 
-def _json_list(item: Any, row: type[Row], name: str) -> Callable[[Any], Any] | None:
+def _json_list(item: Any) -> Callable[[Any], Any] | None:
     """A check for a stored JSON array whose items validate to themselves, ``None`` when items can change."""
-    bare, metadata = item, []
-    while get_origin(bare) is Annotated:
-        metadata.extend(bare.__metadata__)
-        bare = bare.__origin__
-    allowed = _literal_values(bare)
-    if allowed is not None:
+    allowed = _json_items(item)
+    if isinstance(allowed, frozenset):
         # A validator may respell an item (a codec in another case): the check keeps only values it leaves alone.
         adapter: TypeAdapter[Any] = TypeAdapter(list[item])
         if any(adapter.validate_python([value]) != [value] for value in allowed):
@@ -529,7 +552,7 @@ def _json_list(item: Any, row: type[Row], name: str) -> Callable[[Any], Any] | N
             return value
 
         return members
-    if bare is str and _only_checks(metadata):
+    if allowed is str:
 
         def strings(value: Any) -> Any:
             if type(value) is not list or not all(type(element) is str for element in value):
@@ -552,9 +575,7 @@ def _json_list_of_values(item: Any) -> Callable[[Any], Any] | None:
     Validating a list is validating each item (the list itself only has checks here), so a stored item's value
     can be kept and shared, when it is of a type nothing can change in place.
     """
-    bare = item
-    while get_origin(bare) is Annotated:
-        bare = bare.__origin__
+    bare, _ = _unwrapped(item)
     kinds = get_args(bare) if get_origin(bare) in (Union, UnionType) else (bare,)
     if not kinds or not all(kind in _IMMUTABLE_VALUES for kind in kinds):
         return None
@@ -581,6 +602,28 @@ def _json_list_of_values(item: Any) -> Callable[[Any], Any] | None:
         return out
 
     return items
+
+
+def _per_text(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` run once per distinct text (an e-mail address, validated in some 30 µs, repeats across rows).
+
+    A column's validation is a function of the value alone (one column's adapter, the same context), and a text
+    can be shared between rows: the result is kept, up to a bound.
+    """
+    known: dict[str, Any] = {}
+
+    def once(value: Any) -> Any:
+        if type(value) is not str:
+            return convert(value)
+        found = known.get(value)
+        if found is None:
+            found = convert(value)
+            if len(known) >= _ITEM_CACHE_SIZE:
+                known.clear()
+            known[value] = found
+        return found
+
+    return once
 
 
 def _is_address(tp: Any) -> bool:
@@ -619,7 +662,7 @@ def _converter(row: type[Row], column: Column) -> Callable[[Any], Any] | None:
             return _json_object
         if get_origin(inner) is list and _only_checks(metadata):
             item = get_args(inner)[0]
-            checked = _json_list(item, row, column.name) or _json_list_of_values(item)
+            checked = _json_list(item) or _json_list_of_values(item)
             if checked is not None:
                 return checked
         return _validated_column(row, column.name)
@@ -637,7 +680,8 @@ def _converter(row: type[Row], column: Column) -> Callable[[Any], Any] | None:
             return _address
         return _validated_column(row, column.name)
     if not _only_checks(metadata):
-        return _validated_column(row, column.name)
+        convert = _validated_column(row, column.name)
+        return _per_text(convert) if inner is str else convert
     allowed = _literal_values(inner)
     if allowed is not None:
         return _member(allowed)
@@ -650,9 +694,9 @@ def _converter(row: type[Row], column: Column) -> Callable[[Any], Any] | None:
     return _validated_column(row, column.name)
 
 
-def trusted_maker(row: type[Row]) -> Callable[[Sequence[Any]], Any]:
+def _trusted_maker(row: type[_RowT]) -> Callable[[Sequence[Any]], _RowT]:
     """The function building ``row`` models from stored values in column order, made once per table."""
-    made: Callable[[Sequence[Any]], Any] | None = row.__dict__.get("__trusted_maker__")
+    made: Callable[[Sequence[Any]], _RowT] | None = row.__dict__.get("__trusted_maker__")
     if made is not None:
         return made
     names = tuple(c.name for c in row.__columns__)
@@ -667,7 +711,7 @@ def trusted_maker(row: type[Row]) -> Callable[[Sequence[Any]], Any]:
     set_attribute = object.__setattr__
     validate = row.from_db
 
-    def make(values: Sequence[Any]) -> Any:
+    def make(values: Sequence[Any]) -> _RowT:
         fields = dict(zip(names, values, strict=True))
         try:
             for name, converter, nullable in converters:
@@ -687,7 +731,7 @@ def trusted_maker(row: type[Row]) -> Callable[[Sequence[Any]], Any]:
 
     if row.__pydantic_post_init__ or row.__private_attributes__:  # pragma: no cover - no table declares either
 
-        def make_validated(values: Sequence[Any]) -> Any:
+        def make_validated(values: Sequence[Any]) -> _RowT:
             return validate(dict(zip(names, values, strict=True)))
 
         made = make_validated

@@ -193,6 +193,20 @@ class Inet(_Simple):
         return (AfterValidator(_no_zone),)
 
 
+def refuses_only(func: _T) -> _T:
+    """Mark a validator that gives its value back unchanged or raises: the trusted read path takes it as a check.
+
+    Decorate the function an ``AfterValidator`` or ``BeforeValidator`` wraps (a hash column's "stored form" check).
+    """
+    func.__warp_refuses_only__ = True  # type: ignore[attr-defined]
+    return func
+
+
+def only_refuses(func: Any) -> bool:
+    """Whether ``func`` was marked with ``refuses_only``."""
+    return getattr(func, "__warp_refuses_only__", False) is True
+
+
 def storable_text(value: _T) -> _T:
     """``value`` if PostgreSQL can store it as text: no NUL character and valid UTF-8 (no lone surrogate).
 

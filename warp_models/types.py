@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic.networks import validate_email
 from pydantic_core import PydanticCustomError
 
+from warp_models._columns import refuses_only
 from warp_models._time import FROM_DB
 
 __all__ = [
@@ -310,6 +311,7 @@ def _stored_form(accepts: Callable[[str], bool], message: str) -> Callable[[Secr
     the check, plaintext included, can still be read, found and rewritten.
     """
 
+    @refuses_only
     def check(value: SecretStr, info: ValidationInfo) -> SecretStr:
         if (info.context and info.context.get(FROM_DB)) or accepts(value.get_secret_value()):
             return value

@@ -29,6 +29,13 @@ ROWS_PER_TABLE = 12
 SEED = random.SystemRandom().randrange(2**32)
 
 
+@pytest.fixture(autouse=True)
+def seed_of_the_run() -> int:
+    """The seed, printed so that any failure's report shows it (captured output): ``Factories(seed=...)`` replays it."""
+    print(f"factories seed of this run: {SEED}")
+    return SEED
+
+
 def same_value(validated: Any, trusted: Any, where: str) -> None:
     """Equal and of the same type all the way down (a Decimal's exponent, a secret's text, a document's fields)."""
     assert type(validated) is type(trusted), f"{where}: {type(validated).__name__} != {type(trusted).__name__}"
@@ -54,18 +61,20 @@ def same_value(validated: Any, trusted: Any, where: str) -> None:
 
 
 def same_model(row: type[Row], stored: tuple[Any, ...]) -> None:
+    """Both ways agree; every failure names the table and the run's seed (``Factories(seed=...)`` replays it)."""
+    table = f"{row.__table_spec__.name} (seed {SEED})"
     names = [c.name for c in row.__columns__]
     validated = row.from_db(dict(zip(names, stored, strict=True)))
     trusted = row.from_db_trusted(stored)
-    assert type(trusted) is row
+    assert type(trusted) is row, table
     for name in names:
-        same_value(getattr(validated, name), getattr(trusted, name), f"{row.__table_spec__.name}.{name}")
-    assert trusted.model_fields_set == validated.model_fields_set
-    assert trusted == validated
-    assert trusted.model_dump() == validated.model_dump()
-    assert trusted.model_dump_json() == validated.model_dump_json()
+        same_value(getattr(validated, name), getattr(trusted, name), f"{table}.{name}")
+    assert trusted.model_fields_set == validated.model_fields_set, table
+    assert trusted == validated, table
+    assert trusted.model_dump() == validated.model_dump(), table
+    assert trusted.model_dump_json() == validated.model_dump_json(), table
     sent = trusted.to_db()
-    assert list(sent) == names
+    assert list(sent) == names, table
     for name in names:
         value = getattr(validated, name)
         if value is None:
@@ -78,7 +87,7 @@ def same_model(row: type[Row], stored: tuple[Any, ...]) -> None:
             expected = value.astimezone(UTC).replace(tzinfo=None)
         else:
             expected = value
-        assert type(sent[name]) is type(expected) and sent[name] == expected, f"{name} as sent (seed {SEED})"
+        assert type(sent[name]) is type(expected) and sent[name] == expected, f"{table}.{name} as sent"
 
 
 def stored_rows(conn: psycopg.Connection[Any], row: type[Row]) -> list[tuple[Any, ...]]:

@@ -19,6 +19,13 @@ from warp_repo.testing import Factories
 SEED = random.SystemRandom().randrange(2**32)
 
 
+@pytest.fixture(autouse=True)
+def seed_of_the_run() -> int:
+    """The seed, printed so that any failure's report shows it (captured output): ``Factories(seed=...)`` replays it."""
+    print(f"factories seed of this run: {SEED}")
+    return SEED
+
+
 def reference(model: BaseModel, row: type[Row], names: list[str]) -> dict[str, Any]:
     """What a column is sent as, spelled out: JSON documents as the model dumps them in JSON mode."""
     out: dict[str, Any] = {}
@@ -38,9 +45,11 @@ def reference(model: BaseModel, row: type[Row], names: list[str]) -> dict[str, A
 
 
 def same(expected: dict[str, Any], got: dict[str, Any], where: str) -> None:
+    """Every failure names the run's seed: ``Factories(seed=...)`` makes the same rows again."""
+    where = f"{where} (seed {SEED})"
     assert list(expected) == list(got), where
     for name, value in expected.items():
-        assert type(got[name]) is type(value) and got[name] == value, f"{where}.{name} (seed {SEED})"
+        assert type(got[name]) is type(value) and got[name] == value, f"{where}.{name}"
 
 
 @pytest.mark.parametrize("table", list(TABLES))

@@ -29,7 +29,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
 from warp_models import TABLES, Column, Create, Row, Update, table_of
-from warp_models._base import trusted_maker
 from warp_models._columns import (
     Boolean,
     Date,
@@ -738,7 +737,7 @@ def model_rows(model: type[RowT], validate: bool = False) -> BaseRowFactory[RowT
     in advance; reading them from the cursor's description would cost more than the query on a fast network.
     """
     if not validate:
-        trusted = cast(RowMaker[RowT], trusted_maker(model))
+        trusted: RowMaker[RowT] = model.trusted_maker()
 
         def trusted_factory(cursor: Any) -> RowMaker[RowT]:
             return trusted
