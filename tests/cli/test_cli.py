@@ -485,3 +485,31 @@ def test_a_closed_output_is_an_error_not_a_finding(tmp_path: Path) -> None:
     finally:
         os.close(writer)
     assert "standard output was closed" in one_line_error(done.returncode, done.stderr)
+
+
+def test_a_data_folder_that_cannot_be_made_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With nothing configured the CLI starts the embedded server; a data folder it cannot make is one line."""
+    for name in ("WARP_DATABASE_URL", "DATABASE_URL", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    a_file = tmp_path / "data"
+    a_file.write_text("a file where the data folder would be\n", encoding="utf-8")
+    monkeypatch.setenv("WARP_DATA_DIR", str(a_file))
+    monkeypatch.chdir(tmp_path)
+    err = one_line_error(main(["status"]), capsys.readouterr().err)
+    assert str(a_file) in err, err
+    assert a_file.is_file()
+
+
+def test_a_key_file_that_is_not_utf8_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = tmp_path / "keys"
+    keys.write_bytes(b"1:\xff\xfe\n")
+    monkeypatch.delenv("WARP_ENCRYPTION_KEYS", raising=False)
+    monkeypatch.setenv("WARP_ENCRYPTION_KEYS_FILE", str(keys))
+    err = one_line_error(
+        main(["--database-url", "postgresql://nobody@127.0.0.1:1/none", "rotate-keys"]), capsys.readouterr().err
+    )
+    assert "not UTF-8" in err, err
