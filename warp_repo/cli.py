@@ -61,8 +61,9 @@ class _Console(Console):
 
     def on_broken_pipe(self) -> None:
         self.quiet = True
-        with contextlib.suppress(OSError, ValueError):  # later writes of the interpreter go nowhere, not to a trace
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        closed = sys.stderr if self.stderr else sys.stdout
+        with contextlib.suppress(OSError, ValueError):  # the interpreter's last flush goes nowhere, not to a trace
+            os.dup2(os.open(os.devnull, os.O_WRONLY), closed.fileno())
         raise _OutputClosed
 
 
