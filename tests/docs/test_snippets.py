@@ -199,6 +199,28 @@ def test_the_pages_are_found_from_the_files() -> None:
     assert len(PAGES) >= 15, PAGES
 
 
+NOT_PYTHON = frozenset({"bash", "sh", "console", "text", "sql", "toml", "yaml", "json", "ini", "dockerfile"})
+"""Block languages that hold no Python; Python is ``python`` (it runs) or ``py`` (an excerpt of a file)."""
+
+
+def test_python_is_only_in_blocks_that_are_checked() -> None:
+    """A ``python3``, ``pycon`` or unlabelled block would be neither run nor compared with the code."""
+    unknown = [
+        f"{page}:{block.line} ({block.lang or 'no language'})"
+        for page in PAGES
+        for block in parse_blocks(page_text(page))
+        if block.lang not in NOT_PYTHON | {"python", "py"}
+    ]
+    assert unknown == [], f"label these blocks python, py (with an excerpt marker) or a language listed here: {unknown}"
+    indented = [
+        f"{page}:{number}"
+        for page in PAGES
+        for number, line in enumerate(page_text(page).split("\n"), start=1)
+        if re.match(r"\s+```", line)
+    ]
+    assert indented == [], f"fences start at the line's start, or their block is never read: {indented}"
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_page_examples_run(
     page: str,
