@@ -204,7 +204,8 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
     Rows read are built the trusted way (``Row.from_db_trusted``: what was validated on its way in is not validated
     again, a value outside the model's types is refused); ``validate_reads=True`` (or the class attribute)
     validates them in full, for tables other systems write. Rows returned by a write are always validated, before
-    the write's effects can stay: one that does not fit undoes the write and raises ``RowNotWritten``.
+    the write's effects can stay: one that does not fit raises ``RowNotWritten``, the call's own transaction rolled
+    back or, inside the caller's transaction, that transaction aborted (no savepoint is opened per write).
 
     Subclasses name the table's three models once, as type arguments (see ``warp_repo.repos``). Statements run in
     the caller's transaction and are never committed here (on an autocommit connection, a call of several
