@@ -207,7 +207,9 @@ def rewrite(source: str, origin: str = "the async source") -> str:
 
 
 def _ruff(args: list[str], text: str, target: str) -> str:
-    ruff = shutil.which("ruff")
+    # The ruff of this interpreter's environment first (a venv used without activating it), then the PATH's.
+    beside = Path(sys.executable).parent / "ruff"
+    ruff = str(beside) if beside.is_file() else shutil.which("ruff")
     if ruff is None:
         raise SystemExit("error: ruff is needed to format the generated code (pip install -e '.[dev]')")
     done = subprocess.run(  # noqa: S603 - a fixed command line on our own generated source

@@ -14,7 +14,8 @@ raised while handling a driver error is chained to it (``raise ... from exc``)::
     │   ├── MigrationFileError       the file cannot be read as a migration (name, header, markers)
     │   │   └── DuplicateVersion     two files claim one version
     │   ├── ChecksumMismatch         an applied migration was edited afterwards
-    │   └── MigrationFailed          a statement failed; carries the SQLSTATE and the statement
+    │   ├── MigrationFailed          a statement failed; carries the SQLSTATE and the statement
+    │   └── MigrationLockLost        warp_repo.migrations: the lock was lost mid-run; the run stopped
     ├── DriftError                   the live database differs from the models
     ├── RepositoryError              warp_repo.errors: a statement failed (.sqlstate, .table)
     │   ├── NotFound                 no row has that key (within the repository's scope)
