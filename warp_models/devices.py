@@ -145,6 +145,7 @@ class Device(Row):
         indexes=(
             Index("idx_devices_org_status", "org_id", "status"),
             Index("idx_devices_vendor_model", "vendor", "model"),
+            Index("idx_devices_lines", "lines jsonb_path_ops", using="gin"),
         ),
         tenant=OrgScoped(),
         doc="Device registry: MAC address, owner, lines, configuration, firmware pin and last provisioning.",
