@@ -9,9 +9,10 @@ nothing of it may stay, and B must still be able to delete its own rows afterwar
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, LiteralString
 from uuid import UUID, uuid4
 
 import psycopg
@@ -23,12 +24,13 @@ from warp_models import Create, Update
 from warp_models._base import TABLES
 from warp_models._columns import OrgScoped
 from warp_models._references import foreign_keys
+from warp_models.devices import DeviceLine, DeviceUpdate
 from warp_models.errors import WarpError
 from warp_repo._core.repository_async import AsyncRepo
 from warp_repo._core.repository_sync import Repo
 from warp_repo._core.statements import driver_values
 from warp_repo.errors import InvalidReference, PermissionDenied, TenantScopeError
-from warp_repo.repos import ASYNC_REPOSITORIES, REPOSITORIES
+from warp_repo.repos import ASYNC_REPOSITORIES, REPOSITORIES, DeviceRepo, ExtensionRepo
 from warp_repo.testing import Factories
 
 from .conftest import Logins, migrate_all
@@ -391,3 +393,188 @@ def _assert_no_cross_links(world: World) -> None:
                 )
                 found = conn.execute(query, {"b": list(world.parents[world.b].values())}).fetchone()
             assert found is not None and found[0] == 0, f"{link}: a row of A references B"
+
+
+# --- devices.lines: extension ids inside a JSON document ---------------------------------------------------------
+#
+# No foreign key reaches inside devices.lines, so migration 20261206_015 checks it with a trigger pair
+# (warp_device_lines_same_org): a line names an extension of the device's own organization, and a named extension
+# cannot be deleted. The same write APIs and raw SQL try to name B's extension from A's device.
+
+LINES_RULE = "warp_device_lines_same_org"
+
+
+def _line_to(extension: UUID, line: int = 2) -> DeviceLine:
+    return DeviceLine(line=line, extension_id=extension)
+
+
+def _lines_attempt(world: World, api: str, repo_of: Callable[[str], Any], extension: UUID) -> Callable[[], Any]:
+    """A write through ``api`` of one of A's devices whose line 2 names ``extension``."""
+    scoped = repo_of("devices").for_org(world.a)
+    if api == "update":
+        update = DeviceUpdate(lines=[_line_to(extension)])
+        return lambda: scoped.update(world.children["devices"], update)
+    create = world.build("devices", world.a, lines=[_line_to(extension)])
+    if api in ("insert", "upsert"):
+        return lambda: getattr(scoped, api)(create)
+    return lambda: getattr(scoped, api)([create])
+
+
+def _check_lines_refusal(error: BaseException) -> None:
+    """Refused as a foreign key would be: ``InvalidReference``, SQLSTATE 23503, naming the rule and the line."""
+    assert isinstance(error, InvalidReference), repr(error)
+    assert error.sqlstate == "23503" and error.constraint == LINES_RULE, (error.sqlstate, error.constraint)
+    cause = error.__cause__
+    assert isinstance(cause, psycopg.Error), repr(cause)
+    assert "line 2" in str(cause) and "device's organization" in str(cause), str(cause)
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_sync_writes_cannot_put_another_tenants_extension_on_a_device(
+    world: World, app: psycopg.Connection[Any], api: str
+) -> None:
+    call = _lines_attempt(world, api, _sync_repo(app), world.parents[world.b]["extensions"])
+    with pytest.raises(InvalidReference) as caught:
+        call()
+    _check_lines_refusal(caught.value)
+    app.rollback()
+    _assert_no_cross_lines(world)
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_async_writes_cannot_put_another_tenants_extension_on_a_device(world: World, api: str) -> None:
+    async def main() -> None:
+        conn = await psycopg.AsyncConnection.connect(world.app_url)
+        try:
+            call = _lines_attempt(world, api, _async_repo(conn), world.parents[world.b]["extensions"])
+            with pytest.raises(InvalidReference) as caught:
+                await call()
+            _check_lines_refusal(caught.value)
+            await conn.rollback()
+        finally:
+            await conn.close()
+
+    asyncio.run(main())
+    _assert_no_cross_lines(world)
+
+
+def _raw_lines(line: int, extension: object) -> str:
+    return json.dumps([{"line": line, "extension_id": extension}])
+
+
+def test_raw_sql_as_the_application_cannot_put_another_tenants_extension_on_a_device(
+    world: World, app: psycopg.Connection[Any]
+) -> None:
+    """INSERT and UPDATE, with B's id, an unknown id, a non-canonical spelling of A's id and no id at all."""
+    own = world.parents[world.a]["extensions"]
+    device = world.children["devices"]
+    insert = sql.Composed(
+        [sql.SQL("INSERT INTO devices (org_id, mac_address, lines) VALUES (%s, '02:00:00:00:15:01', %s)")]
+    )
+    update = sql.Composed([sql.SQL("UPDATE devices SET lines = %s WHERE id = %s")])
+    for named in (str(world.parents[world.b]["extensions"]), str(uuid4()), str(own).upper(), own.hex, None):
+        for statement, params in ((insert, [world.a, _raw_lines(3, named)]), (update, [_raw_lines(3, named), device])):
+            with pytest.raises(psycopg.Error) as caught:
+                _as_tenant(app, world.a, statement, params)
+            assert caught.value.sqlstate == "23503", caught.value
+            assert caught.value.diag.constraint_name == LINES_RULE
+            assert "line 3" in str(caught.value), str(caught.value)
+    # A document that is not a list of lines is no list of references either.
+    with pytest.raises(psycopg.errors.CheckViolation):
+        _as_tenant(app, world.a, update, [json.dumps({"extension_id": str(own)}), device])
+    app.rollback()
+    _assert_no_cross_lines(world)
+
+
+def test_a_device_names_its_own_organizations_extensions(world: World, app: psycopg.Connection[Any]) -> None:
+    own = world.parents[world.a]["extensions"]
+    devices = DeviceRepo(app).for_org(world.a)
+    made = devices.insert(world.build("devices", world.a, lines=[_line_to(own), _line_to(own, 3)]))  # type: ignore[arg-type]
+    assert [line.extension_id for line in made.lines] == [own, own]
+    changed = devices.update(world.children["devices"], DeviceUpdate(lines=[_line_to(own, 4)]))
+    assert [(line.line, line.extension_id) for line in changed.lines] == [(4, own)]
+    app.rollback()
+
+
+def test_a_named_extension_cannot_be_deleted_an_unnamed_one_can(world: World, app: psycopg.Connection[Any]) -> None:
+    named = ExtensionRepo(app).for_org(world.a).insert(world.build("extensions", world.a))  # type: ignore[arg-type]
+    spare = ExtensionRepo(app).for_org(world.a).insert(world.build("extensions", world.a))  # type: ignore[arg-type]
+    DeviceRepo(app).for_org(world.a).update(world.children["devices"], DeviceUpdate(lines=[_line_to(named.id)]))
+    extensions = ExtensionRepo(app).for_org(world.a)
+    with pytest.raises(InvalidReference) as caught:
+        extensions.delete(named.id)
+    assert caught.value.sqlstate == "23503" and caught.value.constraint == LINES_RULE
+    assert str(world.children["devices"]) in str(caught.value.__cause__)
+    app.rollback()
+
+    # Nothing of the refused delete stayed: the same steps with the line removed first delete both.
+    named = ExtensionRepo(app).for_org(world.a).insert(world.build("extensions", world.a))  # type: ignore[arg-type]
+    spare = ExtensionRepo(app).for_org(world.a).insert(world.build("extensions", world.a))  # type: ignore[arg-type]
+    DeviceRepo(app).for_org(world.a).update(world.children["devices"], DeviceUpdate(lines=[_line_to(named.id)]))
+    assert extensions.delete(spare.id)
+    DeviceRepo(app).for_org(world.a).update(world.children["devices"], DeviceUpdate(lines=[]))
+    assert extensions.delete(named.id)
+    app.rollback()
+
+
+def test_the_platform_role_cannot_put_another_tenants_extension_on_a_device(world: World) -> None:
+    """With the platform reach every extension is visible: the organization comparison refuses B's for A."""
+    theirs = world.parents[world.b]["extensions"]
+    with psycopg.connect(world.platform_url) as conn:
+        conn.execute("SELECT set_config('warp.platform', 'on', false)")
+        assert conn.execute("SELECT count(*) FROM extensions WHERE id = %s", (theirs,)).fetchone() == (1,)
+        devices = DeviceRepo(conn).for_org(world.a)
+        calls: list[Callable[[], object]] = [
+            lambda: devices.insert(world.build("devices", world.a, lines=[_line_to(theirs)])),  # type: ignore[arg-type]
+            lambda: devices.update(world.children["devices"], DeviceUpdate(lines=[_line_to(theirs)])),
+        ]
+        for call in calls:
+            with pytest.raises(InvalidReference) as caught:
+                call()
+            _check_lines_refusal(caught.value)
+            conn.rollback()
+            conn.execute("SELECT set_config('warp.platform', 'on', false)")
+        # Raw SQL, and moving A's device (whose line names A's extension) to B.
+        own = world.parents[world.a]["extensions"]
+        for statement, params in (
+            ("UPDATE devices SET lines = %s WHERE id = %s", [_raw_lines(2, str(theirs)), world.children["devices"]]),
+            (
+                "INSERT INTO devices (org_id, mac_address, lines) VALUES (%s, '02:00:00:00:15:02', %s)",
+                [world.b, _raw_lines(2, str(own))],
+            ),
+        ):
+            with pytest.raises(psycopg.errors.ForeignKeyViolation):
+                conn.execute(statement, params)
+            conn.rollback()
+            conn.execute("SELECT set_config('warp.platform', 'on', false)")
+        conn.execute(
+            "UPDATE devices SET lines = %s WHERE id = %s", [_raw_lines(2, str(own)), world.children["devices"]]
+        )
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            conn.execute("UPDATE devices SET org_id = %s WHERE id = %s", [world.b, world.children["devices"]])
+        conn.rollback()
+        # Nor may it delete an extension still named, or move it to another organization.
+        conn.execute("SELECT set_config('warp.platform', 'on', false)")
+        conn.execute(
+            "UPDATE devices SET lines = %s WHERE id = %s", [_raw_lines(2, str(own)), world.children["devices"]]
+        )
+        guarded: list[tuple[LiteralString, list[Any]]] = [
+            ("DELETE FROM extensions WHERE id = %s", [own]),
+            ("UPDATE extensions SET org_id = %s WHERE id = %s", [world.b, own]),
+        ]
+        for statement, params in guarded:
+            with pytest.raises(psycopg.errors.ForeignKeyViolation), conn.transaction():
+                conn.execute(statement, params)
+        conn.rollback()
+    _assert_no_cross_lines(world)
+
+
+def _assert_no_cross_lines(world: World) -> None:
+    """As the superuser: every line of every device names an extension of the device's own organization."""
+    with psycopg.connect(world.admin_url) as conn:
+        found = conn.execute(
+            "SELECT count(*) FROM devices d, jsonb_array_elements(d.lines) AS item(value) "
+            "WHERE NOT EXISTS (SELECT 1 FROM extensions e "
+            "                  WHERE e.org_id = d.org_id AND e.id::text = item.value ->> 'extension_id')"
+        ).fetchone()
+    assert found == (0,), "a device's line names no extension of its organization"
