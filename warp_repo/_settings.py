@@ -258,7 +258,8 @@ def load_env_file(name: str, directory: Path) -> dict[str, str]:
 
     Raises:
         ConfigurationError: the name is not a plain name, the file does not exist (the message lists the
-            environments that do), or a line cannot be read (the message gives the path and line number).
+            environments that do), cannot be read (a folder, no permission) or is not UTF-8, or a line cannot be
+            read (the message gives the path and line number, never the line).
     """
     if not _ENV_NAME.fullmatch(name):
         raise ConfigurationError(f"Environment name {name!r} is not a plain name like 'staging'.")
@@ -271,8 +272,15 @@ def load_env_file(name: str, directory: Path) -> dict[str, str]:
         raise ConfigurationError(
             f"No settings file for environment {name!r}: {path} does not exist (environments found: {listing})."
         ) from exc
+    except UnicodeDecodeError as exc:
+        # Not chained: the decode error quotes a byte of the file, and the file holds passwords.
+        raise ConfigurationError(
+            f"{path} is not UTF-8 text (line {_line_of(exc)}, byte {exc.start}); save the settings file as UTF-8."
+        ) from None
     except OSError as exc:
-        raise ConfigurationError(f"Cannot read settings file {path}: {exc.strerror}.") from exc
+        raise ConfigurationError(
+            f"Cannot read settings file {path}: {exc.strerror or exc}; it must be a file this user can read."
+        ) from exc
     values: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -287,6 +295,11 @@ def load_env_file(name: str, directory: Path) -> dict[str, str]:
         except ValueError as exc:
             raise ConfigurationError(f"{path}:{number}: {exc} in the value of {match['key']}.") from None
     return values
+
+
+def _line_of(exc: UnicodeDecodeError) -> int:
+    """The line number of the byte that is not UTF-8."""
+    return bytes(exc.object[: exc.start]).count(b"\n") + 1
 
 
 def _env_value(text: str) -> str:

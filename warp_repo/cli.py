@@ -621,13 +621,7 @@ def _load_env(name: str | None) -> None:
     """``--env NAME``: the variables of ``.env.NAME`` in the current folder, under those already set."""
     if not name or not (Path.cwd() / f".env.{name}").exists():
         return
-    try:
-        found = load_env_file(name, Path.cwd())
-    except UnicodeDecodeError as exc:
-        raise ConfigurationError(
-            f"{Path.cwd() / f'.env.{name}'} is not UTF-8 (byte {exc.start}): save it as UTF-8"
-        ) from exc
-    for key, value in found.items():
+    for key, value in load_env_file(name, Path.cwd()).items():
         os.environ.setdefault(key, value)
 
 

@@ -307,7 +307,8 @@ class Keyring:
             min_size: the shortest key accepted, in bytes.
 
         Raises:
-            KeyringError: neither or both are set, the file cannot be read, or an entry is malformed.
+            KeyringError: neither or both are set, the file cannot be read or is not UTF-8 (the message names
+                it), or an entry is malformed.
         """
         env = os.environ if environ is None else environ
         file_variable = f"{variable}_FILE"
@@ -317,8 +318,17 @@ class Keyring:
         if path:
             try:
                 text = Path(path).read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                # Not chained: the decode error carries the file's bytes, which are the keys.
+                raise KeyringError(
+                    f"{file_variable}={path}: the key file is not UTF-8 text (byte {exc.start}); write it as "
+                    "'kid:base64key' lines"
+                ) from None
             except OSError as exc:
-                raise KeyringError(f"{file_variable}={path}: cannot read the key file ({exc.strerror})") from exc
+                raise KeyringError(
+                    f"{file_variable}={path}: cannot read the key file ({exc.strerror or exc}); it must be a file "
+                    "this user can read"
+                ) from exc
             return cls.parse(text, source=f"{file_variable} ({path})", key_sizes=key_sizes, min_size=min_size)
         if inline:
             return cls.parse(inline, source=variable, key_sizes=key_sizes, min_size=min_size)

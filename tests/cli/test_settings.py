@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from types import ModuleType
 from typing import cast
@@ -12,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from psycopg.conninfo import conninfo_to_dict
 
+from tests.cli.test_cli import _without_root_override
 from warp_models.errors import ConfigurationError
 from warp_repo._settings import (
     ResolvedUrl,
@@ -282,6 +285,44 @@ def test_a_bad_env_line_is_reported_with_path_and_line_number(tmp_path: Path, li
     assert f"{path}:3:" in message
     assert problem in message
     assert "stray" not in message
+
+
+def raised_as_a_user(snippet: str) -> str:
+    """What ``snippet`` raises, as ``Type: message``, run where file permissions apply even to root."""
+    program = f"try:\n{textwrap.indent(snippet, '    ')}\nexcept Exception as exc:\n"
+    program += "    print(f'{type(exc).__name__}: {exc}')\nelse:\n    print('no error')\n"
+    command = [*_without_root_override(), sys.executable, "-c", program]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
+    return done.stdout.strip()
+
+
+def test_an_env_file_that_is_not_utf8_is_a_configuration_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / ".env.staging"
+    path.write_bytes(b"DB_HOST=db\nDB_PASSWORD=caf\xe9-secret\n")
+    with pytest.raises(ConfigurationError) as caught:
+        load_env_file("staging", tmp_path)
+    message = str(caught.value)
+    assert f"{path} is not UTF-8 text (line 2, byte 26)" in message, message
+    assert "save the settings file as UTF-8" in message
+    assert "secret" not in message and "0xe9" not in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__, "the file's bytes stay out of traces"
+
+
+def test_an_env_file_that_cannot_be_read_is_a_configuration_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / ".env.folder").mkdir()
+    with pytest.raises(ConfigurationError, match=r"\.env\.folder: Is a directory; it must be a file this user can"):
+        load_env_file("folder", tmp_path)
+    locked = tmp_path / ".env.locked"
+    locked.write_text("DB_HOST=db\n", encoding="utf-8")
+    locked.chmod(0o000)
+    said = raised_as_a_user(
+        f"from pathlib import Path\nfrom warp_repo._settings import load_env_file\n"
+        f"load_env_file('locked', Path({str(tmp_path)!r}))"
+    )
+    assert said == (
+        f"ConfigurationError: Cannot read settings file {locked}: Permission denied; "
+        "it must be a file this user can read."
+    ), said
 
 
 # --- redaction ------------------------------------------------------------------------------------------------

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 
+from tests.cli.test_settings import raised_as_a_user
 from warp_models.errors import MigrationFileError
 from warp_repo.migrations import (
     DownFormat,
@@ -295,6 +297,45 @@ def test_two_files_with_one_version_are_refused_naming_both(tmp_path: Path) -> N
 def test_a_missing_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(MigrationFileError, match="does not exist"):
         load_migrations(tmp_path / "nowhere")
+
+
+def test_a_file_given_as_the_directory_is_refused_as_a_file(tmp_path: Path) -> None:
+    a_file = write_migration(tmp_path, "20261122_001", "first", "SELECT 1;")
+    for read in (load_migrations, scan_migrations):
+        with pytest.raises(MigrationFileError, match=re.escape(f"{a_file} is a file, not a folder")):
+            read(a_file)
+
+
+def test_a_folder_that_cannot_be_listed_is_an_error_not_an_empty_folder(tmp_path: Path, empty_admin_url: str) -> None:
+    write_migration(tmp_path, "20261122_001", "first", "CREATE TABLE first_table (a INT);")
+    year = tmp_path / "2026"
+    year.chmod(0o000)
+    try:
+        for call in (
+            f"migrations.load_migrations(Path({str(tmp_path)!r}))",
+            f"migrations.scan_migrations(Path({str(tmp_path)!r}))",
+            f"migrations.migrate({empty_admin_url!r}, migrations_dir=Path({str(tmp_path)!r}))",
+        ):
+            said = raised_as_a_user(f"from pathlib import Path\nfrom warp_repo import migrations\n{call}")
+            assert said == (
+                f"MigrationFileError: {tmp_path}: cannot list {year} (Permission denied), so its migrations cannot "
+                "be read. Give this user read access to it."
+            ), said
+    finally:
+        year.chmod(0o755)
+    assert [m.version for m in load_migrations(tmp_path)] == ["20261122_001"]
+
+
+def test_a_linked_file_is_read_and_a_linked_folder_is_not_followed(tmp_path: Path) -> None:
+    write_migration(tmp_path / "main", "20261122_001", "first", "SELECT 1;")
+    elsewhere = write_migration(tmp_path / "extra", "20261122_002", "second", "SELECT 2;")
+    (tmp_path / "main" / "2026" / elsewhere.name).symlink_to(elsewhere)
+    write_migration(tmp_path / "folder", "20261122_003", "third", "SELECT 3;")
+    (tmp_path / "main" / "folder").symlink_to(tmp_path / "folder")
+    (tmp_path / "main" / "2026" / "back").symlink_to(tmp_path / "main")  # a loop, never entered
+    migrations, errors = scan_migrations(tmp_path / "main")
+    assert errors == []
+    assert [m.version for m in migrations] == ["20261122_001", "20261122_002"]
 
 
 def test_plpgsql_bodies_keep_their_semicolons_and_begin_end(tmp_path: Path) -> None:

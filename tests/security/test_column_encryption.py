@@ -11,6 +11,7 @@ from uuid import UUID
 import psycopg
 import pytest
 
+from tests.cli.test_settings import raised_as_a_user
 from tests.conftest import DatabaseFactory
 from warp_models import BillingAccountCreate, OrganizationCreate, UserCreate
 from warp_models.errors import ConfigurationError
@@ -136,6 +137,34 @@ def test_a_bad_keyring_is_a_configuration_error_that_shows_no_key(environ: dict[
         secret = entry.rpartition(":")[2].strip()
         if len(secret) > 8:
             assert secret not in str(caught.value)
+
+
+def test_a_key_file_that_is_not_utf8_is_a_keyring_error_naming_the_file_not_the_keys(tmp_path: Path) -> None:
+    entry = generate_key_entry("k1")
+    key_file = tmp_path / "keys"
+    key_file.write_bytes(b"# cl\xe9s\n" + entry.encode())
+    with pytest.raises(KeyringError) as caught:
+        load_api_key_peppers({"WARP_API_KEY_PEPPERS_FILE": str(key_file)})
+    message = str(caught.value)
+    assert message.startswith(f"WARP_API_KEY_PEPPERS_FILE={key_file}: the key file is not UTF-8 text (byte 4)"), message
+    assert entry.partition(":")[2] not in message and "0xe9" not in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__, "the key bytes stay out of traces"
+
+
+def test_a_key_file_that_cannot_be_read_is_a_keyring_error_naming_the_file(tmp_path: Path) -> None:
+    with pytest.raises(KeyringError, match=re.escape(f"={tmp_path}: cannot read the key file (Is a directory)")):
+        load_encryption_keys({"WARP_ENCRYPTION_KEYS_FILE": str(tmp_path)})
+    key_file = tmp_path / "keys"
+    key_file.write_text(generate_key_entry("k1"), encoding="utf-8")
+    key_file.chmod(0o000)
+    said = raised_as_a_user(
+        "from warp_repo.secrets import load_encryption_keys\n"
+        f"load_encryption_keys({{'WARP_ENCRYPTION_KEYS_FILE': {str(key_file)!r}}})"
+    )
+    assert said == (
+        f"KeyringError: WARP_ENCRYPTION_KEYS_FILE={key_file}: cannot read the key file (Permission denied); "
+        "it must be a file this user can read"
+    ), said
 
 
 def test_api_key_peppers_must_be_long_enough() -> None:

@@ -50,7 +50,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
@@ -651,11 +653,40 @@ def parse_migration(path: Path, *, text: str | None = None) -> Migration:
 
 
 def _sql_files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
+    """Every ``*.sql`` file under ``directory``, sorted; a folder that cannot be listed is an error.
+
+    ``Path.rglob`` skips a folder it cannot list, which would make its migrations look absent: nothing to apply,
+    and a silent no-op is the worst a migration run can do. As with ``rglob``, a link to a file is read and a link
+    to a folder is not followed.
+    """
+    try:
+        info = directory.stat()
+    except FileNotFoundError:
         raise MigrationFileError(
             f"{directory}: the migrations directory does not exist. Pass an existing directory.", path=directory
+        ) from None
+    except OSError as exc:
+        raise MigrationFileError(
+            f"{directory}: the migrations directory cannot be reached ({exc.strerror or exc}). Give this user "
+            "access to it.",
+            path=directory,
+        ) from exc
+    if not stat.S_ISDIR(info.st_mode):
+        raise MigrationFileError(
+            f"{directory} is a file, not a folder: pass the folder that holds the migrations.", path=directory
         )
-    return sorted(p for p in directory.rglob("*.sql") if p.is_file())
+
+    def refuse(exc: OSError) -> None:
+        raise MigrationFileError(
+            f"{directory}: cannot list {exc.filename} ({exc.strerror or exc}), so its migrations cannot be read. "
+            "Give this user read access to it.",
+            path=Path(exc.filename) if exc.filename is not None else directory,
+        ) from exc
+
+    found: list[Path] = []
+    for folder, _, files in os.walk(directory, onerror=refuse):
+        found.extend(path for name in files if name.endswith(".sql") and (path := Path(folder) / name).is_file())
+    return sorted(found)
 
 
 def scan_migrations(directory: Path) -> tuple[list[Migration], list[MigrationFileError]]:
@@ -667,6 +698,10 @@ def scan_migrations(directory: Path) -> tuple[list[Migration], list[MigrationFil
     Returns:
         The migrations that parsed, sorted by version, and one error per file that did not (including every file
         of a version used twice, which is left out of the migrations).
+
+    Raises:
+        MigrationFileError: ``directory`` does not exist, is a file, or holds a folder that cannot be listed (its
+            migrations would otherwise look absent).
     """
     parsed: list[Migration] = []
     errors: list[MigrationFileError] = []
@@ -707,8 +742,9 @@ def load_migrations(directory: Path) -> list[Migration]:
         The migrations, sorted by version.
 
     Raises:
-        MigrationFileError: a file breaks the convention, or two files share a version; the first problem found
-            is raised, and ``validate`` lists them all.
+        MigrationFileError: ``directory`` does not exist, is a file or holds a folder that cannot be listed; a
+            file breaks the convention, or two files share a version; the first problem found is raised, and
+            ``validate`` lists them all.
     """
     migrations, errors = scan_migrations(directory)
     if errors:
