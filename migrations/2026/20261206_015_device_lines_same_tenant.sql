@@ -21,8 +21,8 @@ BEGIN;
 -- SECURITY INVOKER (the default, written out): the checks read extensions and devices with the caller's rights
 -- and row-level security. A tenant sees only its own extensions, so another organization's id is not found and
 -- refused; the platform role sees every organization, so the check also compares org_id. A SECURITY DEFINER
--- function would read as the owner, which gains nothing here (the caller can always see the rows that matter:
--- its own organization's) and would let a tenant probe, through the error, whether an id exists elsewhere.
+-- function would read as the owner: more reach than the check needs (the rows that matter are the caller's own
+-- organization's), with every read in it kept to one tenant by its own comparisons instead of by the policies.
 -- The extension side reads the devices that the caller can see: the device side lets only devices of the
 -- extension's own organization name it, and those are the caller's (or, for the platform, all of them).
 --

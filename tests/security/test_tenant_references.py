@@ -578,3 +578,19 @@ def _assert_no_cross_lines(world: World) -> None:
             "                  WHERE e.org_id = d.org_id AND e.id::text = item.value ->> 'extension_id')"
         ).fetchone()
     assert found == (0,), "a device's line names no extension of its organization"
+
+
+def test_a_line_being_written_holds_its_extension_against_a_concurrent_delete(
+    world: World, app: psycopg.Connection[Any]
+) -> None:
+    """The device side locks the extension as a foreign key check does: a delete waits instead of slipping past."""
+    own = world.parents[world.a]["extensions"]
+    DeviceRepo(app).for_org(world.a).update(world.children["devices"], DeviceUpdate(lines=[_line_to(own)]))
+    try:
+        with psycopg.connect(world.admin_url) as other:
+            other.execute("SET lock_timeout = '200ms'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute("DELETE FROM extensions WHERE id = %s", (own,))
+            other.rollback()
+    finally:
+        app.rollback()
