@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -425,6 +426,11 @@ def _specific(exc: psycopg.Error, sqlstate: str, row: type[Row] | None) -> Repos
             table=table,
         )
     if sqlstate == FOREIGN_KEY_VIOLATION:
+        if constraint not in _declared_foreign_keys() and diag.message_primary:
+            # A reference rule of a trigger (devices.lines naming extensions): its own message says which line.
+            return InvalidReference(
+                f"{table}: {diag.message_primary}", constraint=constraint, sqlstate=sqlstate, table=table
+            )
         same_org = row is not None and any(fk.same_org and fk.name == constraint for fk in foreign_keys(row))
         missing = (
             "does not exist in this row's organization (a row only references rows of its own organization: check "
@@ -499,6 +505,12 @@ def _specific(exc: psycopg.Error, sqlstate: str, row: type[Row] | None) -> Repos
             table=table,
         )
     return None
+
+
+@cache
+def _declared_foreign_keys() -> frozenset[str]:
+    """The names of the foreign keys the models declare (a trigger's reference rule is not one of them)."""
+    return frozenset(fk.name for row in TABLES.values() for fk in foreign_keys(row))
 
 
 @contextmanager

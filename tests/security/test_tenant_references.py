@@ -427,6 +427,7 @@ def _check_lines_refusal(error: BaseException) -> None:
     cause = error.__cause__
     assert isinstance(cause, psycopg.Error), repr(cause)
     assert "line 2" in str(cause) and "device's organization" in str(cause), str(cause)
+    assert "line 2" in str(error) and "device's organization" in str(error), "the SDK's message says it too"
 
 
 @pytest.mark.parametrize("api", APIS)
