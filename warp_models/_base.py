@@ -498,10 +498,16 @@ def _literal_values(tp: Any) -> frozenset[Any] | None:
     return None
 
 
+_NAIVE_EPOCH = datetime(2000, 1, 1)
+_UTC_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def _utc(value: Any) -> Any:
     if type(value) is not datetime or value.tzinfo is not None:
         raise _Untrusted
-    return value.replace(tzinfo=UTC)
+    # The same wall time in UTC, by exact microsecond arithmetic: a fifth of the cost of ``replace(tzinfo=UTC)``,
+    # whose keyword parsing dominated the trusted build of a row with timestamps.
+    return _UTC_EPOCH + (value - _NAIVE_EPOCH)
 
 
 def _secret(value: Any) -> SecretStr:
@@ -711,8 +717,13 @@ def _trusted_maker(row: type[_RowT]) -> Callable[[Sequence[Any]], _RowT]:
     set_attribute = object.__setattr__
     validate = row.from_db
 
+    count = len(names)
+
     def make(values: Sequence[Any]) -> _RowT:
-        fields = dict(zip(names, values, strict=True))
+        # The length checked once rather than by ``zip(strict=True)``, which costs a third of the dictionary.
+        if len(values) != count:
+            raise ValueError(f"{row.__name__}: {len(values)} values for {count} columns")
+        fields = dict(zip(names, values, strict=False))  # the length is checked above
         try:
             for name, converter, nullable in converters:
                 value = fields[name]

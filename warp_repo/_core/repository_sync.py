@@ -252,10 +252,18 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
     def _fetch(
         self, stmt: Statement, params: dict[str, Any], scope: UUID | None, platform: bool = False
     ) -> builtins.list[RowT]:
-        with translating(self.model), self._conn.cursor(row_factory=self._rows()) as cur:
-            self._execute(cur, stmt, params, scope, platform)
-            with _sql.collector_paused(cur.rowcount):
-                return cur.fetchall()
+        # The error translation and the collector's pause are entered only where they act (a driver error, a result
+        # of many rows): a point get, a page, pays for neither context.
+        try:
+            with self._conn.cursor(row_factory=self._rows()) as cur:
+                self._execute(cur, stmt, params, scope, platform)
+                if cur.rowcount < _sql.PAUSE_FROM_ROWS:
+                    return cur.fetchall()
+                with _sql.collector_paused(cur.rowcount):
+                    return cur.fetchall()
+        except psycopg.Error:
+            with translating(self.model):
+                raise
 
     def _scalar(self, stmt: Statement, params: dict[str, Any], scope: UUID | None, platform: bool = False) -> Any:
         with translating(self.model), self._conn.cursor() as cur:
@@ -406,8 +414,9 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
 
         On a partitioned table the key is ``id`` alone; the partition column is not needed.
         """
-        stmt = _sql.select_by_key(self.model, self._scope is not None, False)
-        rows = self._fetch(stmt, {"key": key, **self._scope_params(self._scope)}, self._scope)
+        scope = self._scope
+        params: dict[str, Any] = {"key": key} if scope is None else {"key": key, "scope": scope}
+        rows = self._fetch(_sql.select_by_key(self.model, scope is not None, False), params, scope)
         return rows[0] if rows else None
 
     def get_one(self, key: UUID) -> RowT:

@@ -925,7 +925,8 @@ def at_row(exc: ValidationError, index: int, model: type[BaseModel]) -> Validati
     return ValidationError.from_exception_data(f"{model.__name__} (row {index})", details, hide_input=hide)
 
 
-_PAUSE_FROM_ROWS = 1000
+PAUSE_FROM_ROWS = 1000
+"""The fewest rows of one result for which ``collector_paused`` pauses the collector."""
 
 
 @contextmanager
@@ -937,7 +938,7 @@ def collector_paused(rows: int) -> Iterator[None]:
     third of the client's time of a 20 000-row read. Collections resume once the rows are built; a collector the
     application has switched off stays off.
     """
-    if rows < _PAUSE_FROM_ROWS or not gc.isenabled():
+    if rows < PAUSE_FROM_ROWS or not gc.isenabled():
         yield
         return
     gc.disable()
