@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, assert_type
 
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from warp_models import Row, SipTrunk, User
-from warp_models._base import _converter, _has_rules, _secret
+from warp_models._base import _converter, _has_rules, _secret, _utc
 from warp_models._time import FROM_DB
 from warp_repo._core import statements
 
@@ -68,3 +71,25 @@ def test_the_trusted_maker_is_typed_and_reached_through_the_row() -> None:
     assert_type(make, Callable[[Sequence[Any]], SipTrunk])
     assert SipTrunk.trusted_maker() is make
     assert "warp_models._base" not in Path(statements.__file__).read_text(encoding="utf-8")
+
+
+@given(st.datetimes(min_value=datetime.min, max_value=datetime.max))
+def test_a_stored_timestamp_becomes_the_same_wall_time_in_utc(stored: datetime) -> None:
+    """The trusted path's arithmetic gives exactly what ``replace(tzinfo=UTC)`` gives, years 1 to 9999 included."""
+    made = _utc(stored)
+    assert made == stored.replace(tzinfo=UTC)
+    assert made.tzinfo is UTC
+    assert (made.year, made.month, made.day, made.hour, made.minute, made.second, made.microsecond) == (
+        stored.year,
+        stored.month,
+        stored.day,
+        stored.hour,
+        stored.minute,
+        stored.second,
+        stored.microsecond,
+    )
+
+
+def test_the_edges_of_the_calendar_become_utc() -> None:
+    for stored in (datetime.min, datetime.max, datetime(2000, 1, 1, 0, 0, 0, 1), datetime(1999, 12, 31, 23, 59, 59)):
+        assert _utc(stored) == stored.replace(tzinfo=UTC)
