@@ -172,6 +172,7 @@ def test_the_diagrams_show_offline_at_their_own_size(served: _Site, page: str, t
     assert report["brokenNames"] == [], "identifiers in tables break mid-word"
 
 
+@needs_mkdocs
 @needs_browser
 def test_a_request_outside_the_site_is_seen_and_refused(served: _Site, tmp_path: Path) -> None:
     """The check can fail: a page that loads a CDN script has its request recorded (and refused)."""
