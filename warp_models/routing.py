@@ -33,6 +33,24 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Digits = Annotated[str, StringConstraints(pattern=r"^\+?[0-9]*$")]
 
 
+def _match_pattern_rule(values: Mapping[str, Any]) -> None:
+    """The rule of a ``match_type``/``match_pattern`` pair, shared by routing rules and dial plan rules.
+
+    A ``pattern`` is a valid regular expression; a ``prefix`` or ``exact`` one (the default) holds digits, ``*`` and
+    ``#``, optionally after a leading ``+``.
+    """
+    pattern, kind = values.get("match_pattern"), values.get("match_type")
+    if pattern is None:
+        return
+    if kind == "pattern":
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"match_pattern is not a valid regular expression: {exc}") from None
+    elif not re.fullmatch(r"\+?[0-9*#]+", pattern):
+        raise ValueError("match_pattern of a prefix or exact rule holds digits, * and # (optionally a leading '+')")
+
+
 class TimeCondition(JsonDocument):
     """``routing_rules.time_condition``: when a rule applies. ``{}`` means always.
 
@@ -100,16 +118,7 @@ class RoutingRule(Row):
 
     @classmethod
     def check(cls, values: Mapping[str, Any]) -> None:  # noqa: D102
-        pattern, kind = values.get("match_pattern"), values.get("match_type")
-        if pattern is None:
-            return
-        if kind == "pattern":
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"match_pattern is not a valid regular expression: {exc}") from None
-        elif kind in ("prefix", "exact", None) and not re.fullmatch(r"\+?[0-9*#]+", pattern):
-            raise ValueError("match_pattern of a prefix or exact rule holds digits (optionally a leading '+')")
+        _match_pattern_rule(values)
 
 
 class LcrRate(Row):
