@@ -99,7 +99,29 @@ class MigrationLock(Protocol):
         ...
 
 
-class AdvisoryLock:
+class _HeldInBlocks:
+    """``with lock:`` acquires on entry and releases on exit, for every lock class below."""
+
+    def acquire(self) -> None:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+class AdvisoryLock(_HeldInBlocks):
     """A PostgreSQL session-level advisory lock on a dedicated connection (PostgreSQL-only).
 
     Usable as a context manager. Advisory locks are per database, so runs against different databases of one
@@ -160,18 +182,6 @@ class AdvisoryLock:
         finally:
             conn.close()
 
-    def __enter__(self) -> Self:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.release()
-
 
 _LEASE_CREATE: LiteralString = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -229,7 +239,7 @@ def _watchdog(conn: psycopg.Connection[TupleRow], seconds: float) -> Iterator[No
         timer.cancel()
 
 
-class LeaseLock:
+class LeaseLock(_HeldInBlocks):
     """The migration lock as a row with an expiry, renewed by a heartbeat while held (CockroachDB and PostgreSQL).
 
     Usable as a context manager. The lease is per database (its table lives in the connection's current schema).
@@ -447,18 +457,6 @@ class LeaseLock:
                 f"the migration lease was lost while this run held it ({lost}); another run may have changed the "
                 "schema at the same time. Check status, and give the lease a longer ttl."
             )
-
-    def __enter__(self) -> Self:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.release()
 
 
 def default_lock(conninfo: str, environ: Mapping[str, str] | None = None) -> MigrationLock:
