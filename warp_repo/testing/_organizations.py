@@ -123,7 +123,8 @@ class UserFactory(Factory[User, UserCreate]):
             "id": generated,
             "org_id": org,
             "email": f"{first}.{last}.{tag(n, 4)}@{self._set.org_domain(org)}",
-            "username": f"{first[:1]}{last}.{tag(n, 4)}",
+            # The organization's id keeps names of different factory sets (other seeds) apart in one database.
+            "username": f"{first[:1]}{last}.{str(org).replace('-', '')[:6]}{tag(n, 4)}",
             "password_hash": self._set.password_hash(),
             "role": self.pick("role"),
             "status": status,

@@ -56,7 +56,7 @@ class SipTrunkFactory(Factory[SipTrunk, SipTrunkCreate]):
             "id": self._set.uuid(),
             "org_id": org,
             "name": f"{rng.choice(_TRUNK_NAMES)}-{tag(n, 4)}",
-            "username": f"{self._set.org_slug(org)[:40]}.{tag(n, 5)}",
+            "username": f"{self._set.org_slug(org)[:40]}.{str(org).replace('-', '')[:6]}{tag(n, 5)}",
             "password_hash": f"{rng.getrandbits(128):032x}" if auth != "ip" else None,
             "auth_type": auth,
             "status": status,
