@@ -175,7 +175,8 @@ class Row(BaseModel):
         """The model of a stored row given as values in column order, without validating it again.
 
         What the database stored was validated on its way in (or is checked by the column's SQL type), so only
-        what the driver's value does not already say is done here: naive timestamps become UTC, secrets are
+        what the driver's value does not already say is done here: naive timestamps become UTC (aware UTC ones, as
+        a repository reads them on a session in UTC, are kept), secrets are
         wrapped, JSON documents are parsed into their models, and values of a closed set (``Literal``) and JSON
         documents are checked, so that a model never holds a value of another type than it declares. A row whose
         value fails such a check is validated in full instead (``from_db``), which raises a ``ValidationError``
@@ -503,8 +504,13 @@ _UTC_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _utc(value: Any) -> Any:
-    if type(value) is not datetime or value.tzinfo is not None:
+    if type(value) is not datetime:
         raise _Untrusted
+    zone = value.tzinfo
+    if zone is UTC:  # read ``AT TIME ZONE 'UTC'`` on a session in UTC: the driver made it aware already
+        return value
+    if zone is not None:
+        raise _Untrusted  # another zone: full validation converts it
     # The same wall time in UTC, by exact microsecond arithmetic: a fifth of the cost of ``replace(tzinfo=UTC)``,
     # whose keyword parsing dominated the trusted build of a row with timestamps.
     return _UTC_EPOCH + (value - _NAIVE_EPOCH)

@@ -20,8 +20,9 @@ import pytest
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from warp_models import TABLES, OrganizationCreate, Row, SipTrunk, SipTrunkCreate, TrunkRegistration
+from warp_repo._core.loading import session_in_utc, use_read_loaders
 from warp_repo._core.queries import columns
-from warp_repo._core.statements import rows_of
+from warp_repo._core.statements import info, parse_order, rows_of, select_rows
 from warp_repo.repos import OrganizationRepo, TrunkRegistrationRepo, TrunkRepo
 from warp_repo.testing import Factories
 
@@ -94,6 +95,21 @@ def stored_rows(conn: psycopg.Connection[Any], row: type[Row]) -> list[tuple[Any
     return conn.execute(f"SELECT {columns(row)} FROM {row.__table_spec__.name}").fetchall()
 
 
+def rows_as_repositories_read(conn: psycopg.Connection[Any], row: type[Row]) -> list[tuple[Any, ...]]:
+    """The same rows, in key order, loaded as a repository loads them on a session in UTC: the statement of
+    ``list()`` (timestamps ``AT TIME ZONE 'UTC'``) and the repositories' loaders (addresses, documents)."""
+    t = info(row)
+    stmt = select_rows(row, (), False, parse_order(t, ()), False, None, True)
+    conn.execute("SET TimeZone = 'UTC'")
+    try:
+        assert session_in_utc(conn)
+        with conn.cursor() as cur:
+            use_read_loaders(cur)
+            return cur.execute(stmt.sql).fetchall()
+    finally:
+        conn.execute("RESET TimeZone")
+
+
 class Stored:
     """Rows of each table as the driver loads them, made by the factories (with their parents) on first use."""
 
@@ -127,6 +143,28 @@ def test_trusted_models_equal_validated_models_for_stored_rows(table: str, store
     assert len(rows) >= ROWS_PER_TABLE, f"{table}: the factories stored too few rows to compare (seed {SEED})"
     for values in rows:
         same_model(TABLES[table], values)
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_rows_as_repositories_load_them_build_the_validated_models(table: str, stored: Stored) -> None:
+    """What ``list()``/``get()``/``page()`` build (aware UTC timestamps and the read loaders' values) equals what
+    validation builds from the values psycopg's own loaders give, field by field, types included."""
+    row = TABLES[table]
+    stored[table]
+    key = info(row).key
+    default = stored.conn.execute(f"SELECT {columns(row)} FROM {row.__table_spec__.name} ORDER BY {key}").fetchall()
+    loaded = rows_as_repositories_read(stored.conn, row)
+    assert len(loaded) == len(default) >= ROWS_PER_TABLE, f"{table} (seed {SEED})"
+    names = [c.name for c in row.__columns__]
+    for plain, fast in zip(default, loaded, strict=True):
+        for value in fast:
+            if isinstance(value, datetime):  # made aware by the driver, not by the trusted path
+                assert value.tzinfo is UTC, f"{table} (seed {SEED})"
+        validated = row.from_db(dict(zip(names, plain, strict=True)))
+        trusted = row.from_db_trusted(fast)
+        for name in names:
+            same_value(getattr(validated, name), getattr(trusted, name), f"{table}.{name} (seed {SEED})")
+        assert trusted == validated
 
 
 @pytest.mark.parametrize("table", list(TABLES))

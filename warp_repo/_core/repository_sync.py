@@ -11,6 +11,7 @@ the unit of work.
 from __future__ import annotations
 
 import builtins
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from copy import copy
@@ -27,6 +28,7 @@ from warp_models import AuditLog, AuditLogCreate, Row
 from warp_models._columns import OrgScoped, ParentScoped
 from warp_repo._core import statements as _sql
 from warp_repo._core.cursor import Page, check_sortable, decode_cursor, encode_cursor
+from warp_repo._core.loading import session_in_utc, use_read_loaders
 from warp_repo._core.statements import (
     PLATFORM_REACH,
     SET_TENANT,
@@ -191,6 +193,37 @@ class _WriteGuard:
         self.own = runs_own_transaction(conn) if own is None else own
 
 
+class _KeptCursor:
+    """A connection's cursor for reads of a few rows, kept between calls: made, and given the read loaders, once.
+
+    A point get costs a round trip and little else; making a cursor and resolving its loaders per call was a fifth
+    of the rest. A call takes it only if no other call holds it (threads or tasks sharing the connection make a
+    cursor of their own meanwhile); it holds at most its last small result.
+    """
+
+    __slots__ = ("cursor", "lock")
+
+    def __init__(self, cursor: Cursor[Any]) -> None:
+        self.cursor = cursor
+        self.lock = threading.Lock()
+
+
+_KEPT_CURSOR = "_warp_repo_kept_cursor"
+FEW_ROWS = 1000
+"""The most rows a read may ask for and still use the connection's kept cursor."""
+
+
+def _kept_cursor(conn: Connection[Any]) -> _KeptCursor:
+    """``conn``'s kept cursor, made on first use (an attribute of the connection, gone with it)."""
+    kept: _KeptCursor | None = getattr(conn, _KEPT_CURSOR, None)
+    if kept is None or kept.cursor.closed:
+        cursor = conn.cursor()
+        use_read_loaders(cursor)
+        kept = _KeptCursor(cursor)
+        setattr(conn, _KEPT_CURSOR, kept)
+    return kept
+
+
 _PARENT_CHECK_CHUNK = 1000
 _ROW_SECURITY: LiteralString = "SELECT row_security_active(%s::regclass)"
 _AUDIT_TABLE = "audit_logs"
@@ -250,12 +283,28 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
     # --- execution ---------------------------------------------------------------------------------------------
 
     def _fetch(
-        self, stmt: Statement, params: dict[str, Any], scope: UUID | None, platform: bool = False
+        self,
+        stmt: Statement,
+        params: dict[str, Any],
+        scope: UUID | None,
+        platform: bool = False,
+        few: bool = False,
     ) -> builtins.list[RowT]:
         # The error translation and the collector's pause are entered only where they act (a driver error, a result
         # of many rows): a point get, a page, pays for neither context.
         try:
+            if few:  # a result of a few rows: the connection's kept cursor, unless another call holds it
+                kept = _kept_cursor(self._conn)
+                if kept.lock.acquire(blocking=False):
+                    try:
+                        cur = kept.cursor
+                        cur.row_factory = self._rows()
+                        self._execute(cur, stmt, params, scope, platform)
+                        return cur.fetchall()
+                    finally:
+                        kept.lock.release()
             with self._conn.cursor(row_factory=self._rows()) as cur:
+                use_read_loaders(cur)
                 self._execute(cur, stmt, params, scope, platform)
                 if cur.rowcount < _sql.PAUSE_FROM_ROWS:
                     return cur.fetchall()
@@ -416,7 +465,8 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
         """
         scope = self._scope
         params: dict[str, Any] = {"key": key} if scope is None else {"key": key, "scope": scope}
-        rows = self._fetch(_sql.select_by_key(self.model, scope is not None, False), params, scope)
+        stmt = _sql.select_by_key(self.model, scope is not None, False, session_in_utc(self._conn))
+        rows = self._fetch(stmt, params, scope, few=True)
         return rows[0] if rows else None
 
     def get_one(self, key: UUID) -> RowT:
@@ -435,7 +485,7 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
         wanted = builtins.list(dict.fromkeys(keys))
         if not wanted:
             return []
-        stmt = _sql.select_by_key(self.model, self._scope is not None, True)
+        stmt = _sql.select_by_key(self.model, self._scope is not None, True, session_in_utc(self._conn))
         rows = self._fetch(stmt, {"keys": wanted, **self._scope_params(self._scope)}, self._scope)
         by_key = {getattr(r, self._info.key): r for r in rows}
         return [by_key[k] for k in wanted if k in by_key]
@@ -459,7 +509,9 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
     ) -> builtins.list[RowT]:
         where, params = _sql.bind_filters(self._info, filters)
         order = _sql.parse_order(self._info, order_by) if order_by else ()
-        stmt = _sql.select_rows(self.model, where, scope is not None, order, limit is not None)
+        stmt = _sql.select_rows(
+            self.model, where, scope is not None, order, limit is not None, utc=session_in_utc(self._conn)
+        )
         if limit is not None:
             params["limit"] = limit
         return self._fetch(stmt, params | self._scope_params(scope), scope, platform)
@@ -524,9 +576,9 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
             position = decode_cursor(after, self._info, scope, order)
             keyset = tuple(v is None for v in position)
             params |= {f"k{i}": v for i, v in enumerate(position)}
-        stmt = _sql.select_rows(self.model, where, scope is not None, order, True, keyset)
+        stmt = _sql.select_rows(self.model, where, scope is not None, order, True, keyset, session_in_utc(self._conn))
         params["limit"] = limit + 1
-        rows = self._fetch(stmt, params | self._scope_params(scope), scope, platform)
+        rows = self._fetch(stmt, params | self._scope_params(scope), scope, platform, limit < FEW_ROWS)
         if len(rows) <= limit:
             return Page(rows, None)
         items = rows[:limit]

@@ -456,6 +456,27 @@ def _returning(t: TableInfo) -> list[sa.Column[Any]]:
     return [t.table.c[c.name] for c in t.row.__columns__]
 
 
+_IN_UTC: sa.ColumnElement[Any] = sa.literal_column("'UTC'")
+
+
+def _read_columns(t: TableInfo, utc: bool, source: sa.FromClause | None = None) -> list[sa.ColumnElement[Any]]:
+    """The columns a read selects, in declaration order; with ``utc``, timestamps ``AT TIME ZONE 'UTC'``.
+
+    ``utc`` is for a session in UTC (see ``warp_repo._core.loading``): each ``TIMESTAMP`` column is read as the
+    ``timestamptz`` of the same instant, which the driver loads as an aware UTC value; the name stays the column's.
+    ``source``: where the columns come from, the table unless given (a subquery).
+    """
+    columns: list[sa.ColumnElement[Any]] = []
+    of = t.table if source is None else source
+    for c in t.row.__columns__:
+        column = of.c[c.name]
+        if utc and isinstance(c.col.type, Timestamp):
+            columns.append(column.op("AT TIME ZONE")(_IN_UTC).label(c.name))
+        else:
+            columns.append(column)
+    return columns
+
+
 def scope_clause(t: TableInfo) -> sa.ColumnElement[bool]:
     """Rows of ``t`` that belong to the organization bound to ``%(scope)s``, through parents if need be."""
     tenant = t.tenant
@@ -486,21 +507,24 @@ def _where(t: TableInfo, where: WhereShape, scoped: bool) -> list[sa.ColumnEleme
     return clauses
 
 
-def _order(t: TableInfo, order: tuple[Order, ...]) -> list[sa.UnaryExpression[Any]]:
+def _order(
+    t: TableInfo, order: tuple[Order, ...], source: sa.FromClause | None = None
+) -> list[sa.UnaryExpression[Any]]:
     out = []
+    of = t.table if source is None else source
     for o in order:
-        col = t.table.c[t.column(o.column).name]
+        col = of.c[t.column(o.column).name]
         out.append(col.desc().nulls_first() if o.descending else col.asc().nulls_last())
     return out
 
 
 @functools.cache
-def select_by_key(row: type[Row], scoped: bool, many: bool) -> Statement:
-    """``SELECT`` one row by ``%(key)s``, or several by ``= ANY(%(keys)s)``."""
+def select_by_key(row: type[Row], scoped: bool, many: bool, utc: bool = False) -> Statement:
+    """``SELECT`` one row by ``%(key)s``, or several by ``= ANY(%(keys)s)``; ``utc``: see ``_read_columns``."""
     t = info(row)
     key = t.table.c[t.key]
     cond = key == sa.any_(sa.bindparam("keys", type_=sa.ARRAY(key.type))) if many else key == sa.bindparam("key")
-    stmt = sa.select(*_returning(t)).where(cond, *([scope_clause(t)] if scoped else []))
+    stmt = sa.select(*_read_columns(t, utc)).where(cond, *([scope_clause(t)] if scoped else []))
     return _compile(stmt)
 
 
@@ -512,6 +536,7 @@ def select_rows(
     order: tuple[Order, ...],
     limited: bool,
     keyset: tuple[bool, ...] | None = None,
+    utc: bool = False,
 ) -> Statement:
     """``SELECT`` rows matching filters, in an order, at most ``%(limit)s``, after a keyset position ``%(k<i>)s``.
 
@@ -522,15 +547,23 @@ def select_rows(
         order: the ordering.
         limited: add ``LIMIT %(limit)s``.
         keyset: for a page after a cursor: which of the cursor's values are ``NULL`` (one per ordering key).
+        utc: timestamps read as aware UTC values (see ``_read_columns``).
     """
     t = info(row)
     clauses = _where(t, where, scoped)
     if keyset is not None:
         clauses.append(keyset_clause(t, order, keyset))
+    if not limited:
+        return _compile(sa.select(*_read_columns(t, utc)).where(*clauses).order_by(*_order(t, order)))
     stmt = sa.select(*_returning(t)).where(*clauses).order_by(*_order(t, order))
-    if limited:
-        stmt = stmt.limit(sa.bindparam("limit", type_=sa.Integer()))
-    return _compile(stmt)
+    stmt = stmt.limit(sa.bindparam("limit", type_=sa.Integer()))
+    if not utc:
+        return _compile(stmt)
+    # The timestamps converted on the rows kept only: a page sorted after its scan would otherwise convert every
+    # row the scan passes (a deep page's 1 000 for 51: 0.8 instead of 0.3 ms on the server). The outer ordering
+    # follows the inner one, already sorted.
+    page = stmt.subquery("page")
+    return _compile(sa.select(*_read_columns(t, True, page)).order_by(*_order(t, order, page)))
 
 
 def keyset_clause(t: TableInfo, order: tuple[Order, ...], nulls: tuple[bool, ...]) -> sa.ColumnElement[bool]:
