@@ -543,6 +543,7 @@ def _member(allowed: frozenset[Any]) -> Callable[[Any], Any]:
             raise _Untrusted from None
         return value
 
+    check.allowed = allowed  # type: ignore[attr-defined]  # the maker inlines the membership test
     return check
 
 
@@ -557,7 +558,7 @@ def _json_list(item: Any) -> Callable[[Any], Any] | None:
 
         def members(value: Any) -> Any:
             try:
-                if type(value) is not list or not all(element in allowed for element in value):
+                if type(value) is not list or not allowed.issuperset(value):
                     raise _Untrusted
             except TypeError:  # an item that cannot be looked up in a set (an object, an array): not a member
                 raise _Untrusted from None
@@ -707,45 +708,17 @@ def _converter(row: type[Row], column: Column) -> Callable[[Any], Any] | None:
 
 
 def _trusted_maker(row: type[_RowT]) -> Callable[[Sequence[Any]], _RowT]:
-    """The function building ``row`` models from stored values in column order, made once per table."""
+    """The function building ``row`` models from stored values in column order, made once per table.
+
+    Its source is written for the table (as ``dataclasses`` writes ``__init__``): the values unpacked into locals,
+    each column's step inline (a timestamp's UTC, a closed set's membership) or one call of its converter, the
+    field dictionary a literal. A value the steps cannot vouch for sends the row through full validation.
+    """
     made: Callable[[Sequence[Any]], _RowT] | None = row.__dict__.get("__trusted_maker__")
     if made is not None:
         return made
     names = tuple(c.name for c in row.__columns__)
-    # A column that is NOT NULL may still load as None: JSON ``null`` in a JSONB column. Such a row is validated.
-    converters = tuple(
-        (column.name, converter, column.nullable)
-        for column in row.__columns__
-        if (converter := _converter(row, column)) is not None
-    )
-    new = object.__new__
-    every_field = set(names)
-    set_attribute = object.__setattr__
     validate = row.from_db
-
-    count = len(names)
-
-    def make(values: Sequence[Any]) -> _RowT:
-        # The length checked once rather than by ``zip(strict=True)``, which costs a third of the dictionary.
-        if len(values) != count:
-            raise ValueError(f"{row.__name__}: {len(values)} values for {count} columns")
-        fields = dict(zip(names, values, strict=False))  # the length is checked above
-        try:
-            for name, converter, nullable in converters:
-                value = fields[name]
-                if value is not None:
-                    fields[name] = converter(value)
-                elif not nullable:
-                    raise _Untrusted
-        except (_Untrusted, ValidationError):
-            return validate(dict(zip(names, values, strict=True)))
-        model = new(row)
-        set_attribute(model, "__dict__", fields)
-        set_attribute(model, "__pydantic_fields_set__", every_field.copy())
-        set_attribute(model, "__pydantic_extra__", None)
-        set_attribute(model, "__pydantic_private__", None)
-        return model
-
     if row.__pydantic_post_init__ or row.__private_attributes__:  # pragma: no cover - no table declares either
 
         def make_validated(values: Sequence[Any]) -> _RowT:
@@ -753,6 +726,76 @@ def _trusted_maker(row: type[_RowT]) -> Callable[[Sequence[Any]], _RowT]:
 
         made = make_validated
     else:
-        made = make
+        made = _compiled_maker(row, names, validate)
     row.__trusted_maker__ = made  # type: ignore[attr-defined]
     return made
+
+
+def _compiled_maker(
+    row: type[_RowT], names: tuple[str, ...], validate: Callable[[dict[str, Any]], _RowT]
+) -> Callable[[Sequence[Any]], _RowT]:
+    count = len(names)
+    scope: dict[str, Any] = {
+        "row": row,
+        "names": names,
+        "validate": validate,
+        "new": object.__new__,
+        "set_attribute": object.__setattr__,
+        "every_field": frozenset(names),
+        "Untrusted": _Untrusted,
+        "ValidationError": ValidationError,
+        "datetime": datetime,
+        "UTC": UTC,
+        "UTC_EPOCH": _UTC_EPOCH,
+        "NAIVE_EPOCH": _NAIVE_EPOCH,
+    }
+    steps: list[str] = []
+    for index, column in enumerate(row.__columns__):
+        converter = _converter(row, column)
+        if converter is None:
+            continue
+        value = f"v{index}"
+        if converter is _utc:
+            body = [
+                f"if type({value}) is not datetime: raise Untrusted",
+                f"zone = {value}.tzinfo",
+                "if zone is not UTC:",
+                "    if zone is not None: raise Untrusted",
+                f"    {value} = UTC_EPOCH + ({value} - NAIVE_EPOCH)",
+            ]
+        elif hasattr(converter, "allowed"):
+            scope[f"allowed{index}"] = converter.allowed
+            body = [f"if {value} not in allowed{index}: raise Untrusted"]  # unhashable: TypeError, caught below
+        else:
+            scope[f"convert{index}"] = converter
+            body = [f"{value} = convert{index}({value})"]
+        steps.append(f"if {value} is not None:")
+        steps.extend(f"    {line}" for line in body)
+        if not column.nullable:  # JSON null in a NOT NULL document column loads as None: such a row is validated
+            steps.append("else: raise Untrusted")
+    unpacked = ", ".join(f"v{i}" for i in range(count))
+    fields = ", ".join(f"{name!r}: v{i}" for i, name in enumerate(names))
+    indent = "        "
+    source = "\n".join(
+        [
+            "def make(values):",
+            f"    if len(values) != {count}:",
+            f"        raise ValueError(f'{row.__name__}: {{len(values)}} values for {count} columns')",
+            f"    {unpacked}{',' if count == 1 else ''} = values",
+            "    try:",
+            *(indent + line for line in steps or ["pass"]),
+            "    except (Untrusted, ValidationError, TypeError):",
+            "        return validate(dict(zip(names, values, strict=True)))",
+            "    model = new(row)",
+            f"    set_attribute(model, '__dict__', {{{fields}}})",
+            "    set_attribute(model, '__pydantic_fields_set__', set(every_field))",
+            "    set_attribute(model, '__pydantic_extra__', None)",
+            "    set_attribute(model, '__pydantic_private__', None)",
+            "    return model",
+        ]
+    )
+    exec(compile(source, f"<trusted maker of {row.__name__}>", "exec"), scope)  # noqa: S102 - source written above
+    make: Callable[[Sequence[Any]], _RowT] = scope["make"]
+    make.__qualname__ = f"{row.__name__}.trusted_maker.<make>"
+    make.__source__ = source  # type: ignore[attr-defined]  # for a reader debugging a row
+    return make
