@@ -7,7 +7,7 @@ creation each generated field takes its column's ``Col`` from the row, so the li
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -192,11 +192,12 @@ class Row(BaseModel):
 
     def to_db(self) -> dict[str, Any]:
         """Every column's value as stored: UTC timestamps, secrets revealed, JSON documents as JSON values."""
-        values = self.__dict__
-        return {
-            name: (None if (v := values[name]) is None else convert(v) if convert else v)
-            for name, convert, _ in _db_plan(type(self))
-        }
+        return db_values_maker(type(self))(self)
+
+    @classmethod
+    def to_db_maker(cls, wrap_document: Callable[[Any], Any] | None = None) -> Callable[[Self], dict[str, Any]]:
+        """The function ``to_db`` calls, made once per class; ``wrap_document`` wraps each JSON document value."""
+        return db_values_maker(cls, wrap_document)
 
 
 _DbPlan = tuple[tuple[str, Callable[[Any], Any] | None, bool], ...]
@@ -221,6 +222,74 @@ def _db_plan(shape: type[BaseModel]) -> _DbPlan:
     made = tuple(plan)
     shape.__db_plan__ = made  # type: ignore[attr-defined]
     return made
+
+
+_DB_MAKERS: dict[tuple[type[BaseModel], Callable[[Any], Any] | None], Callable[[Any], dict[str, Any]]] = {}
+
+
+def db_values_maker(
+    shape: type[BaseModel], wrap_document: Callable[[Any], Any] | None = None
+) -> Callable[[Any], dict[str, Any]]:
+    """The function giving ``to_db()`` of a ``shape`` instance, written once per class (and per ``wrap_document``).
+
+    A row gives every column, a create model the fields given (``None`` left out for a NOT NULL column, so that
+    the default applies), an update the fields given (``None`` as ``NULL``). ``wrap_document`` is applied to each
+    JSONB value that is not ``None`` (the repositories wrap documents for the driver in the same pass).
+    Its source is written for the class: one test of the fields given and one conversion per column, inline for
+    a timestamp (UTC to naive by exact arithmetic), no call for a value sent as the model holds it.
+    """
+    key = (shape, wrap_document)
+    made = _DB_MAKERS.get(key)
+    if made is not None:
+        return made
+    row: type[Row] = shape if issubclass(shape, Row) else shape.__row__  # type: ignore[attr-defined]
+    kind = "row" if issubclass(shape, Row) else "create" if issubclass(shape, Create) else "update"
+    scope: dict[str, Any] = {
+        "UTC": UTC,
+        "UTC_EPOCH": _UTC_EPOCH,
+        "NAIVE_EPOCH": _NAIVE_EPOCH,
+        "to_db_timestamp": to_db_timestamp,
+        "wrap": wrap_document,
+    }
+    lines = ["def to_db(model):", "    values = model.__dict__", "    out = {}"]
+    if kind != "row":
+        lines.append("    given = model.__pydantic_fields_set__")
+    for index, (name, convert, nullable) in enumerate(_db_plan(shape)):
+        if convert is _stored_time:
+            expr = (
+                "(v if v.tzinfo is None else NAIVE_EPOCH + (v - UTC_EPOCH) if v.tzinfo is UTC else to_db_timestamp(v))"
+            )
+        elif convert is not None:
+            scope[f"convert{index}"] = convert
+            expr = f"convert{index}(v)"
+        else:
+            expr = "v"
+        if wrap_document is not None and row.column(name).is_jsonb:
+            expr = f"wrap({expr})"
+        key_text = repr(name)
+        if kind == "row":
+            lines += [f"    v = values[{key_text}]", f"    out[{key_text}] = None if v is None else {expr}"]
+        elif kind == "create":
+            lines += [
+                f"    if {key_text} in given:",
+                f"        v = values[{key_text}]",
+                f"        if v is not None: out[{key_text}] = {expr}",
+            ]
+            if nullable:
+                lines.append(f"        else: out[{key_text}] = None")
+        else:
+            lines += [
+                f"    if {key_text} in given:",
+                f"        v = values[{key_text}]",
+                f"        out[{key_text}] = None if v is None else {expr}",
+            ]
+    lines.append("    return out")
+    source = "\n".join(lines)
+    exec(compile(source, f"<to_db of {shape.__name__}>", "exec"), scope)  # noqa: S102 - source written above
+    compiled: Callable[[Any], dict[str, Any]] = scope["to_db"]
+    compiled.__source__ = source  # type: ignore[attr-defined]  # for a reader debugging a conversion
+    _DB_MAKERS[key] = compiled
+    return compiled
 
 
 def _revealed(value: Any) -> Any:
@@ -252,8 +321,17 @@ def _db_conversion(info: FieldInfo, column: Column) -> Callable[[Any], Any] | No
         return _stored_time
     if isinstance(inner, type) and inner in _AS_STORED:
         return None
-    # Anything else (a union, a network): as the model holds it, converted by the value's own type.
+    kinds = get_args(inner) if get_origin(inner) in (Union, UnionType) else (inner,)
+    if all(kind in _SENT_AS_HELD for kind in kinds):
+        return None  # addresses and networks: the driver adapts them as the model holds them
+    allowed = _literal_values(inner)
+    if allowed is not None and all(type(value) in (str, int, bool) for value in allowed):
+        return None  # a closed set of plain values
+    # Anything else: as the model holds it, converted by the value's own type.
     return _any_value
+
+
+_SENT_AS_HELD = frozenset({IPv4Address, IPv6Address, IPv4Network, IPv6Network})
 
 
 def _any_value(value: Any) -> Any:
@@ -302,6 +380,11 @@ class _Shape(BaseModel):
         self.__row__.check({name: getattr(self, name) for name in self.model_fields_set})
         return self
 
+    @classmethod
+    def to_db_maker(cls, wrap_document: Callable[[Any], Any] | None = None) -> Callable[[Self], dict[str, Any]]:
+        """The function ``to_db`` calls, made once per class; ``wrap_document`` wraps each JSON document value."""
+        return db_values_maker(cls, wrap_document)
+
     def given(self) -> tuple[str, ...]:
         """The fields the caller set, in column order."""
         fields_set = self.model_fields_set
@@ -322,33 +405,48 @@ class Create(_Shape):
     def _check_given(self) -> Self:
         row = self.__row__
         fields = self.__dict__
-        given = self.model_fields_set
-        for name in _not_null(row) & given:
-            if fields[name] is None:
+        given = self.__pydantic_fields_set__
+        for name in _not_null(row):
+            if fields[name] is None and name in given:
                 raise ValueError(
                     f"{name} cannot be NULL (the column is NOT NULL); leave it out to take the database's default"
                 )
         if _has_rules(row):
-            values = _server_defaults(row).copy()
-            for name in given:
-                values[name] = fields[name]
-            row.check(values)
+            row.check(_Proposed(fields, given, _server_defaults(row)))
         return self
 
     def to_db(self) -> dict[str, Any]:
         """The columns to insert, as stored (see ``Row.to_db``): the fields given, but not ``None`` for NOT NULL."""
-        given = self.model_fields_set
-        values = self.__dict__
-        out: dict[str, Any] = {}
-        for name, convert, nullable in _db_plan(type(self)):
-            if name in given:
-                value = values[name]
-                if value is None:
-                    if nullable:
-                        out[name] = None
-                else:
-                    out[name] = convert(value) if convert else value
-        return out
+        return db_values_maker(type(self))(self)
+
+
+class _Proposed(Mapping[str, Any]):
+    """The row a create model proposes, as cross-column rules read it: the fields given, else the defaults."""
+
+    __slots__ = ("defaults", "fields", "given")
+
+    def __init__(self, fields: dict[str, Any], given: set[str], defaults: dict[str, Any]) -> None:
+        self.fields = fields
+        self.given = given
+        self.defaults = defaults
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value the row will hold, or ``default`` when neither given nor a constant default."""
+        if key in self.given:
+            return self.fields[key]
+        return self.defaults.get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.given:
+            return self.fields[key]
+        return self.defaults[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.given
+        yield from (name for name in self.defaults if name not in self.given)
+
+    def __len__(self) -> int:
+        return len(self.given | self.defaults.keys())
 
 
 def _not_null(row: type[Row]) -> frozenset[str]:
@@ -411,14 +509,7 @@ class Update(_Shape):
 
     def to_db(self) -> dict[str, Any]:
         """The columns to change, as stored (see ``Row.to_db``): the fields given, ``None`` as ``NULL``."""
-        given = self.model_fields_set
-        values = self.__dict__
-        out: dict[str, Any] = {}
-        for name, convert, _ in _db_plan(type(self)):
-            if name in given:
-                value = values[name]
-                out[name] = None if value is None else convert(value) if convert else value
-        return out
+        return db_values_maker(type(self))(self)
 
 
 # --- The trusted read path ------------------------------------------------------------------------------------------

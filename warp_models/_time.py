@@ -23,7 +23,10 @@ FROM_DB = "from_db"
 
 def as_utc_validator(value: datetime, info: ValidationInfo) -> datetime:
     """The validator of ``UtcDateTime``: aware values converted to UTC, naive ones taken as UTC from the database."""
-    if value.tzinfo is None or value.utcoffset() is None:
+    zone = value.tzinfo
+    if zone is UTC:  # already what a model holds (a feed's usual value): nothing to convert
+        return value
+    if zone is None or value.utcoffset() is None:
         if info.context and info.context.get(FROM_DB):
             return value.replace(tzinfo=UTC)
         raise ValueError(

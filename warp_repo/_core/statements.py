@@ -157,13 +157,7 @@ def driver_values(model: Row | Create | Update) -> dict[str, Any]:
     The models know nothing of the driver (``warp_models`` imports no psycopg); a JSON document alone would be
     adapted as an array or refused, so the wrapping happens here, where statements are run.
     """
-    row = model.__row__ if isinstance(model, Create | Update) else type(model)
-    values = model.to_db()
-    for name in _documents(row):
-        value = values.get(name)
-        if value is not None:
-            values[name] = JsonbParam(value)
-    return values
+    return type(model).to_db_maker(JsonbParam)(model)  # type: ignore[arg-type]  # the model's own class
 
 
 @functools.cache
