@@ -369,11 +369,56 @@ class Col:
         inner, nullable = split_optional(source)
         if isinstance(self.type, Jsonb) and _names_only(inner):
             constraints = ()  # a list of declared names: storable by construction, nothing to walk
+        elif isinstance(self.type, Varchar | Text) and _matches_storable_only(handler(source)):
+            # The type's own pattern admits no NUL and no lone surrogate: the text check would only repeat it.
+            constraints = tuple(c for c in constraints if getattr(c, "func", None) is not storable_text)
         if not constraints:
             return handler(source)
         limited: Any = Annotated[inner, *constraints]
         # Through ``handler``, so that annotations written before this one (a pattern, a bound) still apply.
         return handler(Optional[limited] if nullable else limited)  # noqa: UP045
+
+
+_OPEN_ESCAPES = frozenset("SWDxuUpPN0123456789")
+"""Escapes after which a pattern can match characters it does not list (a negated class, a code point)."""
+
+
+def _closed_pattern(pattern: str) -> bool:
+    """Whether every character ``pattern`` can match is one it lists (or a case, digit, word or space variant).
+
+    Such a pattern can never match NUL or a lone surrogate. Refused as open: ``.`` outside a class, a negated or
+    POSIX class, a raw control character, and the escapes of ``_OPEN_ESCAPES``.
+    """
+    if not pattern.isascii() or "[^" in pattern or "[:" in pattern or any(ch < " " for ch in pattern):
+        return False  # a negated or POSIX class anywhere (nested ones too), or a control character written raw
+    in_class = False
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            if index + 1 >= len(pattern) or pattern[index + 1] in _OPEN_ESCAPES:
+                return False
+            index += 2
+            continue
+        if in_class:
+            if char == "]":
+                in_class = False
+        elif char == "[":
+            in_class = True
+            if pattern.startswith("]", index + 1):  # a literal ``]`` first in the class
+                index += 1
+        elif char == ".":
+            return False
+        index += 1
+    return True
+
+
+def _matches_storable_only(schema: core_schema.CoreSchema) -> bool:
+    """Whether ``schema`` is a string schema whose pattern matches only storable text (see ``_closed_pattern``)."""
+    if schema["type"] == "nullable":
+        return _matches_storable_only(schema["schema"])
+    pattern = schema.get("pattern") if schema["type"] == "str" else None
+    return isinstance(pattern, str) and _closed_pattern(pattern)
 
 
 def _int4_bounds(schema: core_schema.CoreSchema) -> core_schema.CoreSchema | None:

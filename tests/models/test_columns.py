@@ -16,7 +16,17 @@ import pytest
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from warp_models import TABLES, Column, Row
-from warp_models._columns import INT32_MAX, INT32_MIN, Integer, Jsonb, Numeric, Varchar, split_optional
+from warp_models._columns import (
+    INT32_MAX,
+    INT32_MIN,
+    Integer,
+    Jsonb,
+    Numeric,
+    Text,
+    Varchar,
+    _closed_pattern,
+    split_optional,
+)
 
 ALL_COLUMNS = [(row, column) for row in TABLES.values() for column in row.__columns__]
 
@@ -150,3 +160,40 @@ def test_partitioned_tables_widen_their_keys() -> None:
     assert usage.primary_key() == ("id", "period_start")
     assert TABLES["sip_trunks"].primary_key() == ("id",)
     assert ("org_id", "name") in TABLES["sip_trunks"].unique_keys()
+
+
+@columns_where(lambda c: isinstance(c.sql_type, Varchar | Text))
+def test_text_columns_refuse_nul_and_lone_surrogates_with_or_without_a_pattern(row: type[Row], column: Column) -> None:
+    """A column whose pattern admits only listed characters leaves the check to the pattern; every text column
+    refuses what PostgreSQL text cannot hold, whichever refuses it."""
+    validate = adapter(row, column.name).validate_python
+    for bad in ("a\x00b", "\x00", "a\ud800", "\udfff"):
+        with pytest.raises(ValidationError):
+            validate(bad)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "closed"),
+    [
+        (r"^(\+[1-9][0-9]{1,14}|[0-9]{3,8})$", True),
+        (r"^(\*|[a-z][a-z_]*:(read|write|admin|\*))$", True),
+        (r"^[A-Za-z0-9 ]{1,11}$", True),
+        (r"^(?i:anonymous|unknown)$", True),
+        (r"^[a-z]+\.example$", True),
+        (r"^(https?|s3|gs)://[^\s]+$", False),  # a negated class
+        (r"^.+$", False),
+        (r"^[.]+x.y$", False),  # the second dot is any character
+        (r"^\S+$", False),
+        (r"^\W$", False),
+        (r"^\D$", False),
+        (r"^[\x00-\x7f]+$", False),  # a code point escape
+        (r"^\u0000$", False),
+        (r"^\p{L}+$", False),
+        (r"^[[:^alpha:]]$", False),
+        (r"^[a-z&&[^x]]$", False),  # a nested negated class
+        ("^a\x00b$", False),  # a raw control character
+        ("^é$", False),
+    ],
+)
+def test_only_patterns_that_list_their_characters_count_as_closed(pattern: str, closed: bool) -> None:
+    assert _closed_pattern(pattern) is closed

@@ -929,7 +929,7 @@ class RepoCore(Generic[RowT, CreateT, UpdateT]):
 
         A mapping without the organization column takes the repository's organization.
         """
-        if not isinstance(item, Mapping):
+        if type(item) is not dict and not isinstance(item, Mapping):  # a dict without the ABC's instance check
             return cast(Create, item)
         tenant = self._info.tenant
         if scope is not None and isinstance(tenant, OrgScoped) and tenant.column not in item:
