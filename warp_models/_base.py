@@ -836,6 +836,9 @@ def _compiled_maker(
         "Untrusted": _Untrusted,
         "ValidationError": ValidationError,
         "datetime": datetime,
+        "Decimal": Decimal,
+        "IPv4Address": IPv4Address,
+        "IPv6Address": IPv6Address,
         "UTC": UTC,
         "UTC_EPOCH": _UTC_EPOCH,
         "NAIVE_EPOCH": _NAIVE_EPOCH,
@@ -854,6 +857,12 @@ def _compiled_maker(
                 "    if zone is not None: raise Untrusted",
                 f"    {value} = UTC_EPOCH + ({value} - NAIVE_EPOCH)",
             ]
+        elif converter is _finite:
+            body = [f"if type({value}) is not Decimal or not {value}.is_finite(): raise Untrusted"]
+        elif converter is _address:
+            body = [f"if type({value}) is not IPv4Address and type({value}) is not IPv6Address: raise Untrusted"]
+        elif converter is _json_object:
+            body = [f"if type({value}) is not dict: raise Untrusted"]
         elif hasattr(converter, "allowed"):
             scope[f"allowed{index}"] = converter.allowed
             body = [f"if {value} not in allowed{index}: raise Untrusted"]  # unhashable: TypeError, caught below
