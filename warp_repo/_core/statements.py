@@ -551,7 +551,7 @@ def select_rows(
         return _compile(sa.select(*_read_columns(t, utc)).where(*clauses).order_by(*_order(t, order)))
     stmt = sa.select(*_returning(t)).where(*clauses).order_by(*_order(t, order))
     stmt = stmt.limit(sa.bindparam("limit", type_=sa.Integer()))
-    if not utc:
+    if not utc or not any(isinstance(c.col.type, Timestamp) for c in t.row.__columns__):
         return _compile(stmt)
     # The timestamps converted on the rows kept only: a page sorted after its scan would otherwise convert every
     # row the scan passes (a deep page's 1 000 for 51: 0.8 instead of 0.3 ms on the server). The outer ordering
