@@ -16,7 +16,6 @@ import redis
 from psycopg.rows import dict_row
 
 from warp_repo.cache import connect
-from warp_repo.migrations import migrate
 
 from .support import ApiKeyTable, PrivateRedis, redis_server_binary
 
@@ -69,11 +68,9 @@ def private_redis() -> Iterator[PrivateRedis]:
 
 
 @pytest.fixture(scope="module")
-def migrated_db_url(create_database: Callable[[], str]) -> str:
+def migrated_db_url(create_migrated_database: Callable[[], str]) -> str:
     """A database with the bundled schema, shared by a module's tests."""
-    url = create_database()
-    migrate(url)
-    return url
+    return create_migrated_database()
 
 
 @pytest.fixture

@@ -94,7 +94,6 @@ from warp_models._columns import OrgScoped, ParentScoped
 from warp_repo._core.repository_sync import Repo, TenantRepo
 from warp_repo._core.statements import Eq
 from warp_repo.errors import InvalidReference, NotFound, PermissionDenied, TenantScopeError
-from warp_repo.migrations import migrate
 from warp_repo.repos import ASYNC_REPOSITORIES, REPOSITORIES
 from warp_repo.secrets import hash_password
 
@@ -716,11 +715,10 @@ def test_scoped_statements_set_the_transaction_tenant_context(conn: psycopg.Conn
 
 @pytest.mark.parametrize("autocommit", [False, True])
 def test_the_tenant_context_is_what_the_statement_itself_sees(
-    create_database: Callable[[], str], pg_server: Server, autocommit: bool
+    create_migrated_database: Callable[[], str], pg_server: Server, autocommit: bool
 ) -> None:
     """A trigger (as a row-level security policy would) reads ``warp.org_id`` while the scoped insert runs."""
-    url = create_database()
-    migrate(url)
+    url = create_migrated_database()
     with psycopg.connect(url, autocommit=True) as admin:  # a database of its own: its trigger stays there
         admin.execute(
             "CREATE FUNCTION stamp_context() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "

@@ -8,8 +8,10 @@ on the role.
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -23,14 +25,31 @@ needs_private_servers = pytest.mark.skipif(
 """Every module of this folder is marked with it (``pytestmark``): no binaries, no fault test."""
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[PrivateServer]:
-    """This module's own server, with database ``warp`` migrated; stopped and deleted at the end."""
-    started = PrivateServer.create()
+@pytest.fixture(scope="session")
+def migrated_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A stopped cluster with database ``warp`` migrated, made once (``initdb``, migrate, stop) and copied by
+    every private server of the session that needs one (``PrivateServer.copy_of``); deleted at the end."""
+    if missing_binaries_reason() is not None:
+        pytest.skip(missing_binaries_reason() or "")
+    made = PrivateServer.create()
     try:
-        with psycopg.connect(started.url(), autocommit=True) as conn:
+        with psycopg.connect(made.url(), autocommit=True) as conn:
             conn.execute("CREATE DATABASE warp")
-        migrate(started.url("warp"))
+        migrate(made.url("warp"))
+        data = made.stopped_copy(tmp_path_factory.mktemp("cluster") / "data")
+    finally:
+        made.close()
+    try:
+        yield data
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def server(migrated_cluster: Path) -> Iterator[PrivateServer]:
+    """This module's own server, with database ``warp`` migrated; stopped and deleted at the end."""
+    started = PrivateServer.copy_of(migrated_cluster)
+    try:
         yield started
     finally:
         started.close()

@@ -117,6 +117,27 @@ class PrivateServer:
         return server
 
     @classmethod
+    def copy_of(cls, data: Path, *, settings: dict[str, str] | None = None) -> PrivateServer:
+        """A new cluster that starts as a copy of the stopped cluster in ``data`` (see ``stopped_copy``), started.
+
+        Copying a cluster is what ``initdb`` plus the set-up done in it (migrations, say) give, at a fraction
+        of the time: a session initializes and migrates once, and each module starts from a copy of its own.
+        """
+        server = cls._blank()
+        shutil.copytree(data, server.data, symlinks=True, dirs_exist_ok=True)
+        server._configure(settings or {})
+        server.start()
+        return server
+
+    def stopped_copy(self, destination: Path) -> Path:
+        """Stop this server cleanly and copy its data directory to ``destination`` (for ``copy_of``)."""
+        self.stop()
+        shutil.copytree(self.data, destination, symlinks=True)
+        with contextlib.suppress(FileNotFoundError):
+            (destination / "postmaster.pid").unlink()
+        return destination
+
+    @classmethod
     def standby_of(cls, primary: PrivateServer, *, settings: dict[str, str] | None = None) -> PrivateServer:
         """A hot standby streaming from ``primary`` (``pg_basebackup -R``), started."""
         server = cls._blank()

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -25,7 +26,6 @@ from tests.faults.servers import PrivateServer
 from warp_models import LcrRateCreate
 from warp_repo import Database, RetryPolicy
 from warp_repo.errors import ConnectionLost, ConnectionUnavailable
-from warp_repo.migrations import migrate
 from warp_repo.repos import LcrRateRepo
 
 pytestmark = needs_private_servers
@@ -38,14 +38,11 @@ RECOVERY_BOUND = 30.0
 
 
 @pytest.fixture(scope="module")
-def pair() -> Iterator[tuple[PrivateServer, PrivateServer]]:
+def pair(migrated_cluster: Path) -> Iterator[tuple[PrivateServer, PrivateServer]]:
     """A migrated primary and a synchronous hot standby."""
-    primary = PrivateServer.create()
+    primary = PrivateServer.copy_of(migrated_cluster)
     standby: PrivateServer | None = None
     try:
-        with psycopg.connect(primary.url(), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE warp")
-        migrate(primary.url("warp"))
         standby = PrivateServer.standby_of(primary)
         # Set on the primary only, after the copy: the promoted standby must not wait for a standby of its own.
         with psycopg.connect(primary.url(), autocommit=True) as conn:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -22,7 +23,6 @@ from tests.faults.servers import PrivateServer
 from warp_models import LcrRateCreate
 from warp_repo import Database
 from warp_repo.errors import QueryError, TransactionStateError
-from warp_repo.migrations import migrate
 from warp_repo.repos import LcrRateRepo
 
 pytestmark = needs_private_servers
@@ -32,14 +32,11 @@ SLACK = 4.0
 
 
 @pytest.fixture(scope="module")
-def pair() -> Iterator[tuple[PrivateServer, PrivateServer]]:
+def pair(migrated_cluster: Path) -> Iterator[tuple[PrivateServer, PrivateServer]]:
     """A migrated primary and its streaming hot standby, stopped and deleted at the end."""
-    primary = PrivateServer.create()
+    primary = PrivateServer.copy_of(migrated_cluster)
     standby: PrivateServer | None = None
     try:
-        with psycopg.connect(primary.url(), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE warp")
-        migrate(primary.url("warp"))
         standby = PrivateServer.standby_of(primary)
         yield primary, standby
     finally:

@@ -8,17 +8,13 @@ from typing import Any
 import psycopg
 import pytest
 
-from warp_repo.migrations import migrate
-
 pytest_plugins = ["pytester"]
 
 
 @pytest.fixture(scope="module")
-def migrated_url(create_database: Callable[[], str]) -> str:
+def migrated_url(create_migrated_database: Callable[[], str]) -> str:
     """A migrated database shared by the tests of one module."""
-    url = create_database()
-    migrate(url)
-    return url
+    return create_migrated_database()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from rich.console import Console
 
 from warp_models import TABLES
 from warp_repo._seed import CDRS_PER_TENANT, MESSAGES_PER_TENANT, fingerprint, run_seed, table_digest
-from warp_repo.migrations import migrate
 
 NOW = datetime(2026, 10, 15, tzinfo=UTC)
 
@@ -28,10 +27,8 @@ def console(terminal: bool = False) -> tuple[Console, io.StringIO]:
     return Console(file=out, width=100, force_terminal=terminal), out
 
 
-def test_the_same_seed_gives_two_databases_the_same_contents(create_database: Callable[[], str]) -> None:
-    first, second, other = (create_database() for _ in range(3))
-    for url in (first, second, other):
-        migrate(url)
+def test_the_same_seed_gives_two_databases_the_same_contents(create_migrated_database: Callable[[], str]) -> None:
+    first, second, other = (create_migrated_database() for _ in range(3))
     plain, printed = console()
     report = run_seed(first, plain, scale=2, seed=42, now=NOW)
     again = run_seed(second, console()[0], scale=2, seed=42, now=NOW)
@@ -65,9 +62,8 @@ def test_the_same_seed_gives_two_databases_the_same_contents(create_database: Ca
     assert different.rate("cdrs") > 0
 
 
-def test_a_seed_already_loaded_is_not_loaded_twice(create_database: Callable[[], str]) -> None:
-    url = create_database()
-    migrate(url)
+def test_a_seed_already_loaded_is_not_loaded_twice(create_migrated_database: Callable[[], str]) -> None:
+    url = create_migrated_database()
     run_seed(url, console()[0], scale=1, seed=7, now=NOW)
     before = table_digest(url)
     out, printed = console()
