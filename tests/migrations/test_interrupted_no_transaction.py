@@ -51,8 +51,11 @@ def _sleeping(url: str) -> bool:
 
 
 def test_a_killed_no_transaction_migration_shows_as_stopped_part_way(
-    empty_admin_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    empty_admin_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The status table names the migration's file, under tmp_path: wide enough that no column is cut short
+    # whatever the length of tmp_path (longer under pytest-xdist, where it holds the worker's name).
+    monkeypatch.setenv("COLUMNS", "300")
     path = write_migration(tmp_path, "20261122_001", "two_halves", UP, no_transaction=True)
     sleep_line = next(s.line for s in parse_migration(path).up_statements if "pg_sleep" in s.text)
     args = ["--database-url", empty_admin_url, "--migrations-dir", str(tmp_path)]
