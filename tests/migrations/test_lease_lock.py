@@ -248,3 +248,35 @@ def test_the_lease_keeps_the_connection_options_it_was_given(empty_admin_url: st
         assert lock.held
         assert scalar(empty_admin_url, "SELECT count(*) FROM leases.schema_migrations_lease") == 1
         assert scalar(empty_admin_url, "SELECT to_regclass('public.schema_migrations_lease') IS NULL")
+
+
+def _create_lease_tables_at_once(url: str, runs: int) -> list[BaseException]:
+    """``runs`` locks create the lease table at the same instant; the errors they raised."""
+    start = threading.Barrier(runs)
+    failures: list[BaseException] = []
+
+    def create() -> None:
+        lock = LeaseLock(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            start.wait()
+            try:
+                lock._ensure_table(conn)
+            except BaseException as exc:
+                failures.append(exc)
+
+    threads = [threading.Thread(target=create) for _ in range(runs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures
+
+
+def test_runs_creating_the_lease_table_at_the_same_instant_all_get_it(empty_admin_url: str) -> None:
+    """Eight locks create the missing table at once, ten times over: every one gets it, whichever of the table's
+    name, its row type (42710) or its index the losers collide on."""
+    for _ in range(10):
+        with psycopg.connect(empty_admin_url, autocommit=True) as admin:
+            admin.execute("DROP TABLE IF EXISTS schema_migrations_lease")
+        assert _create_lease_tables_at_once(empty_admin_url, 8) == []
+        assert scalar(empty_admin_url, "SELECT count(*) FROM pg_class WHERE relname = 'schema_migrations_lease'") == 1

@@ -342,8 +342,14 @@ class LeaseLock(_HeldInBlocks):
             try:
                 conn.execute(create)
                 return table
-            except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable, psycopg.errors.SerializationFailure):
-                # Two runs creating the table at the same instant: one wins, the other finds it next time.
+            except (
+                psycopg.errors.UniqueViolation,
+                psycopg.errors.DuplicateTable,
+                psycopg.errors.DuplicateObject,
+                psycopg.errors.SerializationFailure,
+            ):
+                # Two runs creating the table at the same instant: one wins, the other finds it next time. The loser
+                # may fail on the table's name, its row type's (42710, "type ... already exists") or its index's.
                 time.sleep(0.05)
         conn.execute(create)
         return table
