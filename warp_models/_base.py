@@ -33,11 +33,15 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from warp_models._columns import (
+    INT32_MAX,
+    INT32_MIN,
     Col,
+    Integer,
     Jsonb,
     SqlType,
     TableSpec,
     Timestamp,
+    int4_bound_widened,
     only_refuses,
     split_optional,
     widen_for_partition,
@@ -124,6 +128,7 @@ class Row(BaseModel):
             columns.append(Column(name, info.annotation, col, nullable))
         cls.__columns__ = tuple(columns)
         cls.__column_map__ = {column.name: column for column in columns}
+        _refuse_widened_int4(cls, columns)
         if spec.name in TABLES:
             raise ModelDefinitionError(f"table {spec.name!r} is declared twice")
         TABLES[spec.name] = cls
@@ -248,17 +253,16 @@ def db_values_maker(
         "UTC": UTC,
         "UTC_EPOCH": _UTC_EPOCH,
         "NAIVE_EPOCH": _NAIVE_EPOCH,
-        "to_db_timestamp": to_db_timestamp,
+        "datetime": datetime,
+        "stored_time": _stored_time,
         "wrap": wrap_document,
     }
     lines = ["def to_db(model):", "    values = model.__dict__", "    out = {}"]
     if kind != "row":
         lines.append("    given = model.__pydantic_fields_set__")
     for index, (name, convert, nullable) in enumerate(_db_plan(shape)):
-        if convert is _stored_time:
-            expr = (
-                "(v if v.tzinfo is None else NAIVE_EPOCH + (v - UTC_EPOCH) if v.tzinfo is UTC else to_db_timestamp(v))"
-            )
+        if convert is _stored_time:  # the common case inline: an aware UTC datetime, as validated models hold
+            expr = "(NAIVE_EPOCH + (v - UTC_EPOCH) if type(v) is datetime and v.tzinfo is UTC else stored_time(v))"
         elif convert is not None:
             scope[f"convert{index}"] = convert
             expr = f"convert{index}(v)"
@@ -356,6 +360,29 @@ def _json_items(item: Any) -> frozenset[Any] | type[str] | None:
     return str if bare is str and _only_checks(metadata) else None
 
 
+def _refuse_widened_int4(cls: type[BaseModel], columns: Sequence[Column]) -> None:
+    """Refuse a declaration whose bound, written after ``Col(INT)``, would let values outside INT through."""
+    fields = _field_schemas(cls.__pydantic_core_schema__)
+    for column in columns:
+        if isinstance(column.col.type, Integer) and int4_bound_widened(fields.get(column.name)):
+            raise ModelDefinitionError(
+                f"{cls.__name__}.{column.name}: a bound after Col(INT) widens the INT range "
+                f"({INT32_MIN} to {INT32_MAX}); write it before Col(...) or keep it within the range"
+            )
+
+
+def _field_schemas(schema: Any) -> dict[str, Any]:
+    """The schema of each field of a model's core schema (looked up through definitions and wrappers)."""
+    while isinstance(schema, dict):
+        if schema.get("type") == "model-fields":
+            return {name: field.get("schema") for name, field in schema["fields"].items()}
+        if schema.get("type") == "definitions":
+            schema = schema.get("schema")
+            continue
+        schema = schema.get("schema")
+    return {}
+
+
 class _Shape(BaseModel):
     """Shared machinery of the generated create and update shapes."""
 
@@ -374,6 +401,14 @@ class _Shape(BaseModel):
             if name.startswith("__"):
                 continue
             annotations[name] = Annotated[annotation, row.column(name).col]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Refuse a shape whose INT column was widened (see ``Row``)."""
+        super().__pydantic_init_subclass__(**kwargs)
+        row = cls.__dict__.get("__row__")
+        if row is not None:
+            _refuse_widened_int4(cls, [c for c in row.__columns__ if c.name in cls.model_fields])
 
     @model_validator(mode="after")
     def _check_given(self) -> Self:

@@ -198,7 +198,7 @@ class Inet(_Simple):
         return pg.INET()
 
     def constraints(self) -> tuple[Any, ...]:
-        return (AfterValidator(_no_zone), WrapValidator(_address_as_held))
+        return (AfterValidator(_no_zone),)
 
 
 def refuses_only(func: _T) -> _T:
@@ -307,6 +307,13 @@ def _no_zone(value: _T) -> _T:
     return value
 
 
+def _is_any_address(tp: Any) -> bool:
+    """Whether ``tp`` is ``IPv4Address | IPv6Address`` (annotated or not), the type ``_address_as_held`` keeps."""
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    return get_origin(tp) in (Union, types.UnionType) and set(get_args(tp)) == {IPv4Address, IPv6Address}
+
+
 def _address_as_held(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     """An address object with nothing to refuse, kept as it is: one call instead of the union's five.
 
@@ -372,6 +379,10 @@ class Col:
         elif isinstance(self.type, Varchar | Text) and _matches_storable_only(handler(source)):
             # The type's own pattern admits no NUL and no lone surrogate: the text check would only repeat it.
             constraints = tuple(c for c in constraints if getattr(c, "func", None) is not storable_text)
+        elif isinstance(self.type, Inet) and _is_any_address(inner):
+            # An address object with nothing to refuse is kept without the union's calls (any other input, and any
+            # other declared type, goes through the whole validation).
+            constraints = (*constraints, WrapValidator(_address_as_held))
         if not constraints:
             return handler(source)
         limited: Any = Annotated[inner, *constraints]
@@ -391,7 +402,12 @@ def _closed_pattern(pattern: str) -> bool:
     """
     if not pattern.isascii() or "[^" in pattern or "[:" in pattern or any(ch < " " for ch in pattern):
         return False  # a negated or POSIX class anywhere (nested ones too), or a control character written raw
+    # A pattern is searched anywhere in the text: only one anchored at both ends, with no alternative outside a
+    # group, says what every character of the text is.
+    if not pattern.startswith("^") or not pattern.endswith("$") or pattern.endswith("\\$"):
+        return False
     in_class = False
+    depth = 0
     index = 0
     while index < len(pattern):
         char = pattern[index]
@@ -408,6 +424,14 @@ def _closed_pattern(pattern: str) -> bool:
             if pattern.startswith("]", index + 1):  # a literal ``]`` first in the class
                 index += 1
         elif char == ".":
+            return False
+        elif char == "(":
+            if pattern.startswith("?", index + 1) and not pattern.startswith(("?:", "?i:"), index + 1):
+                return False  # flags (multi-line, dot-all) or a construct this check does not read
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
             return False
         index += 1
     return True
@@ -435,6 +459,23 @@ def _int4_bounds(schema: core_schema.CoreSchema) -> core_schema.CoreSchema | Non
     out["le"] = min(schema.get("le", INT32_MAX), INT32_MAX)
     out["ge"] = max(schema.get("ge", INT32_MIN), INT32_MIN)
     return cast(core_schema.CoreSchema, out)
+
+
+def int4_bound_widened(schema: Any) -> bool:
+    """Whether a field's validation ``schema`` lets an integer outside the INT range through.
+
+    The range is a pydantic-core bound (``_int4_bounds``); a bound written after ``Col(INT)`` in the same
+    ``Annotated`` (``Field(le=10**12)``) would replace it, which a model declaration must not do. Wrappers (nullable,
+    defaults, validators) are looked through; an integer schema that cannot be found counts as widened.
+    """
+    while isinstance(schema, dict):
+        if schema.get("type") == "int":
+            return bool(schema.get("le", INT32_MAX + 1) > INT32_MAX or schema.get("ge", INT32_MIN - 1) < INT32_MIN)
+        function = schema.get("function")
+        if isinstance(function, dict) and function.get("function") is _fits_int4:
+            return False  # the range checked by the validator (an integer type pydantic-core cannot bound)
+        schema = schema.get("schema")
+    return True
 
 
 def _names_only(tp: Any) -> bool:

@@ -11,6 +11,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from warp_models import CdrCreate, OrganizationCreate, SipTrunkCreate
 from warp_repo._core.loading import session_in_utc, use_read_loaders
 from warp_repo._core.repository_sync import _KEPT_CURSOR
-from warp_repo.errors import RepositoryError
+from warp_repo.errors import ConnectionLost, RepositoryError
 from warp_repo.repos import AsyncTrunkRepo, CdrRepo, OrganizationRepo, TrunkRepo
 
 ADDRESSES = [
@@ -184,3 +185,59 @@ def test_tasks_sharing_an_async_connection_each_read_their_own_rows(admin_url: s
             return got
 
     assert len(asyncio.run(scenario())) == 5
+
+
+# --- Sessions the fast timestamp path must not be used on ------------------------------------------------------
+
+
+def made_edge_cdr(conn: psycopg.Connection[Any], name: str) -> tuple[uuid.UUID, uuid.UUID]:
+    org = OrganizationRepo(conn).insert(OrganizationCreate(name=name)).id
+    instant = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+    cdr = CdrRepo(conn).for_org(org).insert(CdrCreate(call_id=f"{name}-edge", org_id=org, start_time=instant))
+    return org, cdr.id
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "SET DateStyle = 'SQL, DMY'",  # timestamptz text the driver cannot parse
+        "SET DateStyle = 'German'",
+        "SET TIME ZONE INTERVAL '+03:00' HOUR TO MINUTE",  # a zone psycopg cannot name, taken as UTC
+        "SET TimeZone = 'Etc/UTC'",
+    ],
+)
+def test_sessions_outside_utc_and_iso_read_the_stored_values(admin_url: str, setting: str) -> None:
+    with psycopg.connect(admin_url, options="-c TimeZone=UTC") as conn:
+        org, key = made_edge_cdr(conn, setting)
+        conn.execute(setting)
+        assert not session_in_utc(conn)
+        repo = CdrRepo(conn).for_org(org)
+        for read in (repo.get_one(key), repo.list()[0], repo.page(limit=5).items[0]):
+            assert read.start_time == datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+            assert read.start_time.tzinfo is UTC
+        conn.rollback()
+
+
+def test_a_closed_connection_is_connection_lost_before_any_read(admin_url: str) -> None:
+    conn = psycopg.connect(admin_url)
+    conn.close()
+    assert not session_in_utc(conn)
+    for read in (
+        lambda: OrganizationRepo(conn).get(uuid.uuid4()),
+        lambda: CdrRepo(conn).for_org(uuid.uuid4()).list(),
+        lambda: CdrRepo(conn).for_org(uuid.uuid4()).page(),
+    ):
+        with pytest.raises(ConnectionLost):
+            read()
+
+
+def test_to_db_passes_on_a_value_it_cannot_convert_as_before() -> None:
+    """A model built without validation (``model_construct``) may hold anything; the conversion does not fail on
+    it (the driver or the server says what is wrong)."""
+    for odd in ("2026-01-01 00:00", 17, datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Kolkata"))):
+        made = CdrCreate.model_construct(call_id="x", org_id=uuid.uuid4(), start_time=odd)  # type: ignore[arg-type]  # on purpose
+        sent = made.to_db()["start_time"]
+        if isinstance(odd, datetime):
+            assert sent == datetime(2025, 12, 31, 18, 30) and sent.tzinfo is None
+        else:
+            assert sent == odd

@@ -10,18 +10,26 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
+from ipaddress import IPv4Address, IPv6Address
 from typing import Annotated, Any, Literal, get_args, get_origin
+from uuid import UUID
 
 import pytest
-from pydantic import SecretStr, TypeAdapter, ValidationError
+from pydantic import Field, SecretStr, StringConstraints, TypeAdapter, ValidationError
 
 from warp_models import TABLES, Column, Row
+from warp_models._base import ModelDefinitionError
 from warp_models._columns import (
+    INET,
+    INT,
     INT32_MAX,
     INT32_MIN,
+    UUID_,
+    Col,
     Integer,
     Jsonb,
     Numeric,
+    TableSpec,
     Text,
     Varchar,
     _closed_pattern,
@@ -193,7 +201,58 @@ def test_text_columns_refuse_nul_and_lone_surrogates_with_or_without_a_pattern(r
         (r"^[a-z&&[^x]]$", False),  # a nested negated class
         ("^a\x00b$", False),  # a raw control character
         ("^é$", False),
+        ("[a-z]+", False),  # searched anywhere: "ab\x00" holds a match
+        ("^[a-z]+", False),
+        ("[a-z]+$", False),
+        ("^a|b$", False),  # an alternative outside a group escapes the anchors
+        ("^(?m:[a-z]+)$", False),  # flags this check does not read
+        ("(?m)^[a-z]+$", False),
+        (r"^[a-z]+\$", False),  # an escaped dollar anchors nothing
     ],
 )
 def test_only_patterns_that_list_their_characters_count_as_closed(pattern: str, closed: bool) -> None:
     assert _closed_pattern(pattern) is closed
+
+
+def test_an_unanchored_pattern_keeps_the_text_check() -> None:
+    for pattern in ("[a-z]+", "^a|b$"):
+        validate = TypeAdapter(Annotated[str, StringConstraints(pattern=pattern), Col(Varchar(20))]).validate_python
+        with pytest.raises(ValidationError, match="NUL"):
+            validate("ab\x00")
+
+
+def test_an_inet_column_of_one_address_family_refuses_the_other() -> None:
+    """The fast path for address objects is for the ``IpAddress`` union only; a narrower type keeps its check."""
+    v4 = TypeAdapter(Annotated[IPv4Address, Col(INET)]).validate_python
+    with pytest.raises(ValidationError):
+        v4(IPv6Address("2001:db8::1"))
+    assert v4(IPv4Address("192.0.2.1")) == IPv4Address("192.0.2.1")
+    optional_v6 = TypeAdapter(Annotated[IPv6Address | None, Col(INET)]).validate_python
+    with pytest.raises(ValidationError):
+        optional_v6(IPv4Address("192.0.2.1"))
+
+
+def test_a_bound_after_col_int_that_widens_the_range_is_refused_at_declaration() -> None:
+    with pytest.raises(ModelDefinitionError, match="widens the INT range"):
+
+        class Widened(Row):
+            __table_spec__ = TableSpec("zz_widened_int")
+            id: Annotated[UUID, Col(UUID_, primary_key=True)]
+            count: Annotated[int, Col(INT), Field(le=10**12)]
+
+    assert "zz_widened_int" not in TABLES
+    with pytest.raises(ModelDefinitionError, match="widens the INT range"):
+
+        class WidenedBelow(Row):
+            __table_spec__ = TableSpec("zz_widened_int_below")
+            id: Annotated[UUID, Col(UUID_, primary_key=True)]
+            count: Annotated[int | None, Col(INT), Field(ge=-(10**12))]
+
+
+def test_a_bound_before_col_int_is_kept_when_tighter() -> None:
+    validate = TypeAdapter(Annotated[int, Field(le=10), Col(INT)]).validate_python
+    with pytest.raises(ValidationError):
+        validate(11)
+    wide = TypeAdapter(Annotated[int, Field(le=10**12), Col(INT)]).validate_python
+    with pytest.raises(ValidationError):
+        wide(INT32_MAX + 1)

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import json
 import socket
-from datetime import UTC
 from ipaddress import IPv4Address, IPv6Address, ip_interface
 from typing import Any, Final
 
+import psycopg
 from psycopg.abc import AdaptContext, Buffer
 from psycopg.adapt import Loader
 
@@ -36,12 +36,21 @@ _addresses: dict[bytes, Any] = {}
 
 
 def session_in_utc(conn: Any) -> bool:
-    """Whether ``conn``'s session runs in UTC, so that reads can select timestamps ``AT TIME ZONE 'UTC'``.
+    """Whether ``conn``'s session lets reads select timestamps ``AT TIME ZONE 'UTC'``: in UTC, dates in ISO style.
 
-    As psycopg sees it: its loader of ``timestamptz`` gives ``tzinfo=UTC`` for the setting ``UTC`` only (another
-    name of the same zone, ``Etc/UTC``, gives a ``ZoneInfo``, which the trusted read path would not take as UTC).
+    ``TimeZone`` must be reported as ``UTC`` exactly: psycopg's loader of ``timestamptz`` gives ``tzinfo=UTC`` for
+    that name (``Etc/UTC`` gives a ``ZoneInfo``, and a zone psycopg cannot name, ``+03:00`` written as an interval,
+    is taken as UTC without being it). ``DateStyle`` must be ISO, the only style whose ``timestamptz`` text the
+    driver parses. Any other session, or a connection that cannot say (closed), reads the stored naive values.
     """
-    return conn.info.timezone is UTC
+    try:
+        pgconn = conn.pgconn
+        return bool(
+            pgconn.parameter_status(b"TimeZone") == b"UTC"
+            and (pgconn.parameter_status(b"DateStyle") or b"").startswith(b"ISO")
+        )
+    except psycopg.Error:
+        return False
 
 
 class InetLoader(Loader):
