@@ -315,6 +315,8 @@ def test_a_folder_that_cannot_be_listed_is_an_error_not_an_empty_folder(tmp_path
             f"migrations.load_migrations(Path({str(tmp_path)!r}))",
             f"migrations.scan_migrations(Path({str(tmp_path)!r}))",
             f"migrations.migrate({empty_admin_url!r}, migrations_dir=Path({str(tmp_path)!r}))",
+            # Numbering a new file past a folder it cannot list could hand out a number that folder already uses.
+            f"migrations.new_migration('second', Path({str(tmp_path)!r}))",
         ):
             said = raised_as_a_user(f"from pathlib import Path\nfrom warp_repo import migrations\n{call}")
             assert said == (

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from warp_models.errors import MigrationError, MigrationFileError
-from warp_repo.migrations._files import NAME_RE
+from warp_repo.migrations._files import NAME_RE, _sql_files
 
 __all__ = ["comment_out_down", "new_migration", "render_template"]
 
@@ -129,7 +129,8 @@ def new_migration(
         The path of the new file.
 
     Raises:
-        MigrationFileError: the name is not snake_case.
+        MigrationFileError: the name is not snake_case; the folder is a file, or holds a folder that cannot be
+            listed.
         MigrationError: the day already has 999 migrations.
     """
     if NAME_RE.match(name) is None:
@@ -139,9 +140,12 @@ def new_migration(
         )
     day = today or dt.date.today()
     stamp = day.strftime("%Y%m%d")
+    # Every file counts, in folders at any depth; one that cannot be listed is an error (a skipped folder could
+    # hold the number this would hand out again). A folder that does not exist yet holds none.
+    existing = _sql_files(Path(migrations_dir)) if Path(migrations_dir).exists() else []
     used = [
         int(match.group("seq"))
-        for path in (Path(migrations_dir).rglob("*.sql") if Path(migrations_dir).is_dir() else [])
+        for path in existing
         if (match := _DAY_FILE.match(path.name)) is not None and match.group("date") == stamp
     ]
     sequence = max(used, default=0) + 1
