@@ -288,12 +288,22 @@ def db_values_maker(
                 f"        out[{key_text}] = None if v is None else {expr}",
             ]
     lines.append("    return out")
-    source = "\n".join(lines)
-    exec(compile(source, f"<to_db of {shape.__name__}>", "exec"), scope)  # noqa: S102 - source written above
-    compiled: Callable[[Any], dict[str, Any]] = scope["to_db"]
-    compiled.__source__ = source  # type: ignore[attr-defined]  # for a reader debugging a conversion
+    compiled: Callable[[Any], dict[str, Any]] = _defined("\n".join(lines), scope, f"{shape.__name__}.to_db_maker")
     _DB_MAKERS[key] = compiled
     return compiled
+
+
+def _defined(source: str, scope: dict[str, Any], qualname: str) -> Any:
+    """The one function ``source`` defines, run in ``scope``; the source is kept on it (``__source__``) for a reader.
+
+    The generated functions of this module (conversions, trusted makers) are written from declarations only:
+    column names appear as ``repr`` literals, never as code.
+    """
+    exec(compile(source, f"<{qualname}>", "exec"), scope)  # noqa: S102 - source written from declarations
+    function = scope[source.split("(", 1)[0].removeprefix("def ")]
+    function.__qualname__ = qualname
+    function.__source__ = source
+    return function
 
 
 def _revealed(value: Any) -> Any:
@@ -929,8 +939,5 @@ def _compiled_maker(
             "    return model",
         ]
     )
-    exec(compile(source, f"<trusted maker of {row.__name__}>", "exec"), scope)  # noqa: S102 - source written above
-    make: Callable[[Sequence[Any]], _RowT] = scope["make"]
-    make.__qualname__ = f"{row.__name__}.trusted_maker.<make>"
-    make.__source__ = source  # type: ignore[attr-defined]  # for a reader debugging a row
+    make: Callable[[Sequence[Any]], _RowT] = _defined(source, scope, f"{row.__name__}.trusted_maker")
     return make

@@ -87,10 +87,10 @@ def test_a_session_in_utc_is_recognized_by_its_setting(admin_conn: psycopg.Conne
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Etc/UTC", "America/Los_Angeles", "Pacific/Kiritimati"])
-def test_reads_hold_utc_timestamps_whatever_the_session_zone(admin_url: str, zone: str) -> None:
+def test_reads_hold_utc_timestamps_whatever_the_session_zone(database_url: str, zone: str) -> None:
     """On a session in UTC the driver makes the values aware; in any other zone the stored ones are made UTC, the
     years 1 and 9999 included (a ``timestamptz`` in such a zone could not hold them)."""
-    with psycopg.connect(admin_url, options=f"-c TimeZone={zone}") as conn:
+    with psycopg.connect(database_url, options=f"-c TimeZone={zone}") as conn:
         org = OrganizationRepo(conn).insert(OrganizationCreate(name=f"zone {zone}")).id
         edges = [
             datetime(1, 1, 1, tzinfo=UTC),
@@ -111,8 +111,8 @@ def test_reads_hold_utc_timestamps_whatever_the_session_zone(admin_url: str, zon
         conn.rollback()
 
 
-def test_an_unknown_session_zone_never_reaches_a_model(admin_url: str) -> None:
-    with psycopg.connect(admin_url, options="-c TimeZone=Asia/Kolkata") as conn:
+def test_an_unknown_session_zone_never_reaches_a_model(database_url: str) -> None:
+    with psycopg.connect(database_url, options="-c TimeZone=Asia/Kolkata") as conn:
         org = OrganizationRepo(conn).insert(OrganizationCreate(name="zone")).id
         assert isinstance(org, uuid.UUID)
         read = OrganizationRepo(conn).get_one(org)
@@ -156,7 +156,9 @@ def test_small_reads_reuse_one_cursor_of_the_connection(conn: psycopg.Connection
 
 def test_threads_sharing_a_connection_each_read_their_own_rows(admin_url: str) -> None:
     """Unscoped gets (one statement each, no pipeline) from 8 threads on one connection: each gets its own row,
-    whether it took the kept cursor or, while another call held it, a cursor of its own."""
+    whether it took the kept cursor or, while another call held it, a cursor of its own. As the superuser: an
+    unscoped get needs no tenant context there (the application role would see no row, by design), and a scoped
+    call pipelines two statements, which one connection cannot serve to concurrent callers (docs/database.md)."""
     with psycopg.connect(admin_url, autocommit=True) as conn:
         _, ids = made_trunks(conn, 20)
         repo = TrunkRepo(conn)
@@ -206,8 +208,8 @@ def made_edge_cdr(conn: psycopg.Connection[Any], name: str) -> tuple[uuid.UUID, 
         "SET TimeZone = 'Etc/UTC'",
     ],
 )
-def test_sessions_outside_utc_and_iso_read_the_stored_values(admin_url: str, setting: str) -> None:
-    with psycopg.connect(admin_url, options="-c TimeZone=UTC") as conn:
+def test_sessions_outside_utc_and_iso_read_the_stored_values(database_url: str, setting: str) -> None:
+    with psycopg.connect(database_url, options="-c TimeZone=UTC") as conn:
         org, key = made_edge_cdr(conn, setting)
         conn.execute(setting)
         assert not session_in_utc(conn)
@@ -218,8 +220,8 @@ def test_sessions_outside_utc_and_iso_read_the_stored_values(admin_url: str, set
         conn.rollback()
 
 
-def test_a_closed_connection_is_connection_lost_before_any_read(admin_url: str) -> None:
-    conn = psycopg.connect(admin_url)
+def test_a_closed_connection_is_connection_lost_before_any_read(database_url: str) -> None:
+    conn = psycopg.connect(database_url)
     conn.close()
     assert not session_in_utc(conn)
     for read in (

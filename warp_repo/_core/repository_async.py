@@ -211,8 +211,6 @@ class _KeptCursor:
 
 
 _KEPT_CURSOR = "_warp_repo_kept_cursor"
-FEW_ROWS = 1000
-"""The most rows a read may ask for and still use the connection's kept cursor."""
 
 
 def _kept_cursor(conn: AsyncConnection[Any]) -> _KeptCursor:
@@ -589,7 +587,8 @@ class AsyncRepo(RepoCore[RowT, CreateT, UpdateT]):
             params |= {f"k{i}": v for i, v in enumerate(position)}
         stmt = _sql.select_rows(self.model, where, scope is not None, order, True, keyset, session_in_utc(self._conn))
         params["limit"] = limit + 1
-        rows = await self._fetch(stmt, params | self._scope_params(scope), scope, platform, limit < FEW_ROWS)
+        few = limit < _sql.PAUSE_FROM_ROWS
+        rows = await self._fetch(stmt, params | self._scope_params(scope), scope, platform, few)
         if len(rows) <= limit:
             return Page(rows, None)
         items = rows[:limit]

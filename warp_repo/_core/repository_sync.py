@@ -209,8 +209,6 @@ class _KeptCursor:
 
 
 _KEPT_CURSOR = "_warp_repo_kept_cursor"
-FEW_ROWS = 1000
-"""The most rows a read may ask for and still use the connection's kept cursor."""
 
 
 def _kept_cursor(conn: Connection[Any]) -> _KeptCursor:
@@ -578,7 +576,8 @@ class Repo(RepoCore[RowT, CreateT, UpdateT]):
             params |= {f"k{i}": v for i, v in enumerate(position)}
         stmt = _sql.select_rows(self.model, where, scope is not None, order, True, keyset, session_in_utc(self._conn))
         params["limit"] = limit + 1
-        rows = self._fetch(stmt, params | self._scope_params(scope), scope, platform, limit < FEW_ROWS)
+        few = limit < _sql.PAUSE_FROM_ROWS
+        rows = self._fetch(stmt, params | self._scope_params(scope), scope, platform, few)
         if len(rows) <= limit:
             return Page(rows, None)
         items = rows[:limit]

@@ -160,12 +160,6 @@ def driver_values(model: Row | Create | Update) -> dict[str, Any]:
     return type(model).to_db_maker(JsonbParam)(model)  # type: ignore[arg-type]  # the model's own class
 
 
-@functools.cache
-def _documents(row: type[Row]) -> tuple[str, ...]:
-    """The table's JSONB columns."""
-    return tuple(c.name for c in row.__columns__ if c.is_jsonb)
-
-
 # --- Filters and orderings ---------------------------------------------------------------------------------------
 
 
@@ -953,7 +947,8 @@ def at_row(exc: ValidationError, index: int, model: type[BaseModel]) -> Validati
 
 
 PAUSE_FROM_ROWS = 1000
-"""The fewest rows of one result for which ``collector_paused`` pauses the collector."""
+"""The fewest rows of one result for which ``collector_paused`` pauses the collector; a read asking for fewer
+(a get, a page) may use the connection's kept cursor."""
 
 
 @contextmanager
